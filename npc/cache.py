@@ -1,0 +1,154 @@
+"""On-disk cache of kernel chunks: atomic writes, resume after interruption, no pickle.
+
+A job (compressor, separator, query texts, reference texts, result kind, chunking) has a
+fingerprint; its chunks live in ``<cache_dir>/<fingerprint[:24]>/`` beside a
+``manifest.json`` that records what the job is. Each finished chunk is one ``.npz`` file
+written to a temporary name and renamed, so a killed run leaves only whole chunks, and
+two runs of the same job can share the folder (their writes are identical). A chunk that
+fails its zip CRC or shape check is reported and recomputed, never used; a manifest that
+describes another job is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["CacheMismatchError", "ChunkCache", "NullCache", "open_cache", "fingerprint"]
+
+CACHE_FORMAT = 1
+
+
+class CacheMismatchError(ValueError):
+    """The cache folder holds results of a different job."""
+
+
+def fingerprint(description: dict) -> str:
+    """SHA-256 of a JSON-serialisable job description."""
+    text = json.dumps({"format": CACHE_FORMAT, **description}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class NullCache:
+    """The cache of a job run without ``cache_dir``: never hits, never writes."""
+
+    path = None
+
+    def load(self, index: int, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray] | None:
+        return None
+
+    def save(self, index: int, arrays: dict[str, np.ndarray]) -> None:
+        pass
+
+
+class ChunkCache:
+    """Chunks of one job in one folder.
+
+    Parameters
+    ----------
+    root : path-like
+        The user's cache directory.
+    description : dict
+        What the job is; its fingerprint names the folder and it is written to the
+        manifest.
+    """
+
+    def __init__(self, root, description: dict):
+        self.fingerprint = fingerprint(description)
+        self.path = Path(root) / self.fingerprint[:24]
+        self.path.mkdir(parents=True, exist_ok=True)
+        manifest = {"fingerprint": self.fingerprint, **description}
+        manifest_path = self.path / "manifest.json"
+        if manifest_path.exists():
+            try:
+                found = json.loads(manifest_path.read_text())
+            except (OSError, ValueError) as error:
+                raise CacheMismatchError(
+                    f"The cache manifest {manifest_path} is unreadable ({error}); "
+                    "delete that folder to start the job afresh."
+                ) from error
+            if found != json.loads(json.dumps(manifest)):
+                raise CacheMismatchError(
+                    f"The cache folder {self.path} belongs to another job (its manifest does not "
+                    "match this one's fingerprint, shapes or settings); refusing to use it. "
+                    "Delete the folder or choose another cache_dir."
+                )
+        else:
+            self._write_atomically(manifest_path, json.dumps(manifest, indent=1).encode())
+        self._writable = True
+
+    def _chunk_path(self, index: int) -> Path:
+        return self.path / f"chunk-{index:06d}.npz"
+
+    def load(self, index: int, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray] | None:
+        """The arrays of chunk ``index``, or None if absent or damaged (then it is recomputed)."""
+        path = self._chunk_path(index)
+        if not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                arrays = {name: stored[name] for name in shapes}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            warnings.warn(f"Cache chunk {path} is damaged ({error}); recomputing it.", stacklevel=2)
+            return None
+        for name, shape in shapes.items():
+            if arrays[name].shape != tuple(shape):
+                warnings.warn(
+                    f"Cache chunk {path} has {name} of shape {arrays[name].shape}, expected "
+                    f"{tuple(shape)}; recomputing it.",
+                    stacklevel=2,
+                )
+                return None
+        return arrays
+
+    def save(self, index: int, arrays: dict[str, np.ndarray]) -> None:
+        """Write chunk ``index`` atomically; on a write failure warn once and stop caching."""
+        if not self._writable:
+            return
+        try:
+            with tempfile.NamedTemporaryFile(dir=self.path, suffix=".tmp", delete=False) as handle:
+                np.savez(handle, **arrays)
+            os.replace(handle.name, self._chunk_path(index))
+        except OSError as error:
+            self._writable = False
+            try:
+                os.unlink(handle.name)
+            except (OSError, UnboundLocalError):
+                pass
+            warnings.warn(
+                f"Cannot write to the cache folder {self.path} ({error}); "
+                "continuing without caching the remaining chunks.",
+                stacklevel=2,
+            )
+
+    def _write_atomically(self, path: Path, payload: bytes) -> None:
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            handle.write(payload)
+        os.replace(handle.name, path)
+
+
+def open_cache(cache_dir, description: dict) -> ChunkCache | NullCache:
+    """The cache for a job: a :class:`ChunkCache` under ``cache_dir``, or a :class:`NullCache`.
+
+    An unusable ``cache_dir`` (not creatable, not writable) gives a warning and a
+    :class:`NullCache`: the job still runs, without resume.
+    """
+    if cache_dir is None:
+        return NullCache()
+    try:
+        return ChunkCache(cache_dir, description)
+    except CacheMismatchError:
+        raise
+    except OSError as error:
+        warnings.warn(
+            f"Cannot use cache_dir={str(cache_dir)!r} ({error}); running without a cache.",
+            stacklevel=2,
+        )
+        return NullCache()

@@ -1,0 +1,228 @@
+"""NCDClassifier: k-nearest neighbours under the normalized compression distance."""
+
+from __future__ import annotations
+
+import os
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from npc.compressors import Compressor, get_compressor
+from npc.corpus import as_corpus
+from npc.kernel import compressed_sizes, nearest
+from npc.vote import TIE_BREAKS, WEIGHTS, vote
+
+__all__ = ["NCDClassifier", "check_labels"]
+
+
+def check_labels(y, n_samples: int) -> np.ndarray:
+    """Validate class labels: one per text, none missing, ints or strings.
+
+    Raises
+    ------
+    ValueError
+        On a length mismatch, a missing label (``None`` or NaN, naming the first index)
+        or labels that are not one-dimensional.
+    """
+    labels = np.asarray(y, dtype=object if not hasattr(y, "dtype") else None)
+    if labels.ndim != 1:
+        raise ValueError(f"y must be one-dimensional (one label per text); got shape {labels.shape}.")
+    if len(labels) != n_samples:
+        raise ValueError(f"X and y have different lengths: {n_samples} texts but {len(labels)} labels.")
+    for index, label in enumerate(labels.tolist()):
+        if label is None or (isinstance(label, float) and np.isnan(label)):
+            raise ValueError(f"y[{index}] is missing ({label!r}); every text needs a label.")
+    if labels.dtype == object:
+        kinds = {type(label) for label in labels.tolist()}
+        if len(kinds) > 1 and not all(issubclass(kind, (int, np.integer)) for kind in kinds):
+            names = ", ".join(sorted(kind.__name__ for kind in kinds))
+            raise ValueError(f"y mixes label types ({names}); use all strings or all integers.")
+        labels = np.asarray(labels.tolist())
+    return labels
+
+
+class NCDClassifier(ClassifierMixin, BaseEstimator):
+    """k-nearest-neighbour text classifier with the normalized compression distance.
+
+    Training stores the texts; prediction compresses each query followed by every
+    training text (in parallel, optionally cached) and votes among the ``n_neighbors``
+    nearest.
+
+    Parameters
+    ----------
+    n_neighbors : int, default 2
+        Number of neighbours that vote (the gzip paper used 2).
+    compressor : str or Compressor, default "gzip"
+        ``"gzip"``, ``"zlib"``, ``"deflate"``, ``"bz2"``, ``"lzma"``, ``"lz4"``, ``"zstd"``,
+        a registered name, or a :class:`~npc.compressors.Compressor`.
+    level : int, optional
+        Compression level (default: the compressor's, e.g. 9 for gzip).
+    tie_break : {"nearest", "random", "lowest", "shrink"}, default "nearest"
+        Rule among classes with equal votes (see Notes).
+    weights : {"uniform", "distance"}, default "uniform"
+        Each neighbour votes 1, or ``1 / distance``.
+    sep : str or bytes, default " "
+        Separator in ``C(query + sep + train)``.
+    n_jobs : int, optional
+        Parallel workers (joblib semantics).
+    cache_dir : path-like, optional
+        Cache finished chunks of neighbour searches there (resumable).
+    random_state : int, RandomState or None
+        Seeds the ``"random"`` tie rule.
+    verbose : int, default 0
+        Non-zero shows a progress bar on stderr.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The sorted class labels.
+    compressor_ : Compressor
+        The compressor used.
+    corpus_ : Corpus
+        The training texts, encoded.
+    compressed_sizes_ : ndarray of int64
+        ``C(x)`` of every training text.
+    n_samples_fit_ : int
+        Number of training texts.
+
+    Notes
+    -----
+    ``NCD(x, y) = (C(x + sep + y) - min(C(x), C(y))) / max(C(x), C(y))``. Neighbours are
+    ordered by (distance, training index), so equal distances never make the result depend
+    on ``n_jobs`` or chunking. Ties in the vote follow ``tie_break``: ``"nearest"`` gives
+    the class of the closest tied neighbour, ``"random"`` draws among the tied classes,
+    ``"lowest"`` takes the first class in ``classes_``, ``"shrink"`` drops the farthest
+    neighbour until the tie is gone. ``predict_proba`` returns the vote shares.
+
+    Examples
+    --------
+    >>> clf = NCDClassifier(n_neighbors=1).fit(
+    ...     ["the cat sat on the mat", "stocks fell sharply today"], ["pets", "finance"])
+    >>> clf.predict(["a cat on a mat"]).tolist()
+    ['pets']
+    """
+
+    _parameter_constraints: dict = {
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "compressor": [str, Compressor],
+        "level": [Integral, None],
+        "tie_break": [StrOptions(set(TIE_BREAKS))],
+        "weights": [StrOptions(set(WEIGHTS))],
+        "sep": [str, bytes],
+        "n_jobs": [Integral, None],
+        "cache_dir": [str, os.PathLike, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, n_neighbors=2, *, compressor="gzip", level=None, tie_break="nearest",
+                 weights="uniform", sep=" ", n_jobs=None, cache_dir=None, random_state=None, verbose=0):
+        self.n_neighbors = n_neighbors
+        self.compressor = compressor
+        self.level = level
+        self.tie_break = tie_break
+        self.weights = weights
+        self.sep = sep
+        self.n_jobs = n_jobs
+        self.cache_dir = cache_dir
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Store the training texts and labels.
+
+        Parameters
+        ----------
+        X : sequence of str or bytes
+            Training texts.
+        y : array_like of shape (n_samples,)
+            Their labels (ints or strings).
+
+        Returns
+        -------
+        self
+        """
+        corpus = as_corpus(X, name="X")
+        labels = check_labels(y, len(corpus))
+        if self.n_neighbors > len(corpus):
+            raise ValueError(
+                f"n_neighbors={self.n_neighbors} is larger than the training set ({len(corpus)} texts)."
+            )
+        self.compressor_ = get_compressor(self.compressor, self.level)
+        self.classes_, self._y = np.unique(labels, return_inverse=True)
+        self.corpus_ = corpus
+        self.compressed_sizes_ = compressed_sizes(corpus, self.compressor_)
+        self.n_samples_fit_ = len(corpus)
+        return self
+
+    def _search(self, X, n_neighbors, **options):
+        return nearest(X, self.corpus_, n_neighbors, self.compressor_, self.sep, self.n_jobs,
+                       cache_dir=self.cache_dir, verbose=self.verbose,
+                       reference_sizes=self.compressed_sizes_, **options)
+
+    def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+        """Nearest training texts of each query.
+
+        Parameters
+        ----------
+        X : sequence of str or bytes, optional
+            Queries; ``None`` uses the training texts, each without itself (as in
+            scikit-learn).
+        n_neighbors : int, optional
+            Defaults to the ``n_neighbors`` of the estimator.
+        return_distance : bool, default True
+
+        Returns
+        -------
+        distances : ndarray of shape (n_queries, n_neighbors)
+            Only when ``return_distance``.
+        indices : ndarray of shape (n_queries, n_neighbors)
+            Positions in the training set, nearest first.
+        """
+        check_is_fitted(self)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        if X is not None:
+            distances, indices = self._search(X, k)
+        else:
+            if k >= self.n_samples_fit_:
+                raise ValueError(
+                    f"n_neighbors={k} must be smaller than the training set ({self.n_samples_fit_} texts) "
+                    "when the training texts are their own queries."
+                )
+            distances, indices = self._search(self.corpus_, k + 1, query_sizes=self.compressed_sizes_)
+            distances, indices = _drop_self(distances, indices)
+        return (distances, indices) if return_distance else indices
+
+    def predict_from_neighbors(self, distances, indices):
+        """Labels and vote shares from precomputed neighbours (as :meth:`kneighbors` returns).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_queries,)
+        proba : ndarray of shape (n_queries, n_classes)
+        """
+        check_is_fitted(self)
+        codes, proba = vote(self._y[np.asarray(indices)], distances, n_classes=len(self.classes_),
+                            tie_break=self.tie_break, weights=self.weights, random_state=self.random_state)
+        return self.classes_[codes], proba
+
+    def predict(self, X):
+        """Class labels of the texts in ``X``."""
+        return self.predict_from_neighbors(*self.kneighbors(X))[0]
+
+    def predict_proba(self, X):
+        """Vote shares of each class (columns in the order of ``classes_``)."""
+        return self.predict_from_neighbors(*self.kneighbors(X))[1]
+
+
+def _drop_self(distances: np.ndarray, indices: np.ndarray):
+    """Remove each row's own index (row i, index i), or its last neighbour if absent."""
+    n, width = indices.shape
+    own = indices == np.arange(n)[:, None]
+    own[~own.any(axis=1), width - 1] = True
+    keep = ~own
+    return distances[keep].reshape(n, width - 1), indices[keep].reshape(n, width - 1)

@@ -1,0 +1,128 @@
+"""Corpus: texts validated and encoded to bytes once, cheap to ship to workers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = ["Corpus", "as_corpus"]
+
+
+class Corpus:
+    """A sequence of texts as bytes.
+
+    Strings are encoded as UTF-8 with ``surrogatepass``: lone surrogates (which some
+    scraped corpora contain) become their three-byte form instead of an error. Bytes are
+    taken as they are.
+
+    When pickled (to go to a joblib or Dask worker) a corpus travels as two numpy arrays,
+    so joblib memory-maps it once per worker and Dask scatters it once, instead of
+    pickling one Python object per text with every task.
+
+    Parameters
+    ----------
+    items : list of bytes
+        The encoded texts.
+    """
+
+    def __init__(self, items: list[bytes]):
+        self.items = items
+        self._packed: tuple[np.ndarray, np.ndarray] | None = None
+        self._digest: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Corpus(self.items[index])
+        return self.items[index]
+
+    def take(self, indices: Iterable[int]) -> Corpus:
+        """The sub-corpus at ``indices``."""
+        return Corpus([self.items[i] for i in indices])
+
+    def _pack(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._packed is None:
+            lengths = np.fromiter(map(len, self.items), dtype=np.int64, count=len(self.items))
+            offsets = np.zeros(len(self.items) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+            data = np.frombuffer(b"".join(self.items), dtype=np.uint8)
+            self._packed = (data, offsets)
+        return self._packed
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the texts and their boundaries (identifies the corpus in caches)."""
+        if self._digest is None:
+            data, offsets = self._pack()
+            sha = hashlib.sha256(offsets.tobytes())
+            sha.update(data.tobytes())
+            self._digest = sha.hexdigest()
+        return self._digest
+
+    def __getstate__(self):
+        return self._pack()
+
+    def __setstate__(self, state):
+        data, offsets = state
+        buffer = data.tobytes()
+        bounds = offsets.tolist()
+        self.items = [buffer[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        self._packed = (data, offsets)
+        self._digest = None
+
+
+def _describe(item) -> str:
+    text = repr(item)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def as_corpus(texts, *, name: str = "X", allow_empty: bool = False) -> Corpus:
+    """Validate ``texts`` and encode them once.
+
+    Parameters
+    ----------
+    texts : Corpus or iterable of str or bytes
+        A list, tuple, 1-D numpy array or pandas Series of texts.
+    name : str
+        How to call the argument in error messages.
+    allow_empty : bool
+        Accept a corpus with no text.
+
+    Raises
+    ------
+    TypeError
+        When ``texts`` is a single string or an item is not ``str``/``bytes`` (the
+        message names the first bad index).
+    ValueError
+        When ``texts`` is empty (unless allowed) or not one-dimensional.
+    """
+    if isinstance(texts, Corpus):
+        corpus = texts
+    else:
+        if isinstance(texts, (str, bytes)):
+            raise TypeError(f"{name} must be a sequence of texts, not a single {type(texts).__name__}.")
+        if getattr(texts, "ndim", 1) != 1:
+            raise ValueError(f"{name} must be one-dimensional (one text per row); got shape {texts.shape}.")
+        try:
+            items = list(texts)
+        except TypeError:
+            raise TypeError(f"{name} must be an iterable of texts; got {type(texts).__name__}.") from None
+        encoded = []
+        for index, item in enumerate(items):
+            if isinstance(item, str):
+                encoded.append(item.encode("utf-8", "surrogatepass"))
+            elif isinstance(item, (bytes, bytearray, memoryview)):
+                encoded.append(bytes(item))
+            else:
+                raise TypeError(
+                    f"{name}[{index}] is {type(item).__name__} ({_describe(item)}), not str or bytes. "
+                    "Every text must be a string; drop or fill missing values first."
+                )
+        corpus = Corpus(encoded)
+    if not allow_empty and len(corpus) == 0:
+        raise ValueError(f"{name} is empty: at least one text is needed.")
+    return corpus

@@ -1,0 +1,119 @@
+"""k-NN voting with explicit tie-break rules."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["vote", "TIE_BREAKS", "WEIGHTS"]
+
+TIE_BREAKS = ("nearest", "random", "lowest", "shrink")
+WEIGHTS = ("uniform", "distance")
+
+
+def _neighbor_weights(distances: np.ndarray, weights: str) -> np.ndarray:
+    if weights == "uniform":
+        return np.ones(distances.shape, dtype=np.float64)
+    # As scikit-learn: a neighbour at distance 0 takes the whole vote of its row.
+    with np.errstate(divide="ignore"):
+        inverse = 1.0 / distances
+    exact = distances == 0
+    has_exact = exact.any(axis=1)
+    inverse[has_exact] = exact[has_exact]
+    return inverse
+
+
+def _class_scores(labels: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
+    scores = np.zeros((labels.shape[0], n_classes), dtype=np.float64)
+    rows = np.arange(labels.shape[0])
+    for column in range(labels.shape[1]):
+        scores[rows, labels[:, column]] += weights[:, column]
+    return scores
+
+
+def vote(neighbor_labels, neighbor_distances=None, *, n_classes: int, tie_break: str = "nearest",
+         weights: str = "uniform", random_state=None):
+    """Vote a class from the labels of the nearest neighbours.
+
+    Parameters
+    ----------
+    neighbor_labels : array_like of int, shape (n_queries, k)
+        Class codes in ``[0, n_classes)`` of each query's neighbours, nearest first.
+    neighbor_distances : array_like of float, shape (n_queries, k), optional
+        Their distances; needed for ``weights="distance"``.
+    n_classes : int
+        Number of classes.
+    tie_break : {"nearest", "random", "lowest", "shrink"}, default "nearest"
+        How to choose among classes with the same top score (see Notes).
+    weights : {"uniform", "distance"}, default "uniform"
+        Each neighbour's vote: 1, or ``1 / distance`` (a neighbour at distance 0 then
+        takes the whole vote, as in scikit-learn).
+    random_state : int, RandomState or None
+        Seeds the ``"random"`` rule.
+
+    Returns
+    -------
+    predictions : ndarray of shape (n_queries,), int64
+        Winning class codes.
+    proba : ndarray of shape (n_queries, n_classes)
+        Vote shares (the scores normalised to sum to one).
+
+    Notes
+    -----
+    Tie rules, among the classes sharing the top score:
+
+    - ``"nearest"``: the class of the closest neighbour among them;
+    - ``"random"``: one drawn uniformly (seeded by ``random_state``);
+    - ``"lowest"``: the lowest class code (``argmax`` of the counts, as early
+      reimplementations of the gzip paper did);
+    - ``"shrink"``: drop the farthest neighbour and vote again until the tie is gone
+      (at one neighbour it always is).
+
+    ``proba`` is always the share of the full ``k`` votes, whatever the tie rule.
+
+    Examples
+    --------
+    A 1-1 tie at k=2 goes to the nearer neighbour's class:
+
+    >>> vote([[1, 0]], n_classes=2)[0].tolist()
+    [1]
+    >>> vote([[1, 0]], n_classes=2, tie_break="lowest")[0].tolist()
+    [0]
+    """
+    labels = np.asarray(neighbor_labels, dtype=np.int64)
+    if labels.ndim != 2 or labels.shape[1] == 0:
+        raise ValueError(f"neighbor_labels must have shape (n_queries, k>=1); got {labels.shape}.")
+    if tie_break not in TIE_BREAKS:
+        raise ValueError(f"Unknown tie_break {tie_break!r}; choose one of {', '.join(TIE_BREAKS)}.")
+    if weights not in WEIGHTS:
+        raise ValueError(f"Unknown weights {weights!r}; choose one of {', '.join(WEIGHTS)}.")
+    if weights == "distance" and neighbor_distances is None:
+        raise ValueError('weights="distance" needs neighbor_distances.')
+    distances = None if neighbor_distances is None else np.asarray(neighbor_distances, dtype=np.float64)
+    votes = _neighbor_weights(distances if distances is not None else np.zeros(labels.shape), weights)
+
+    scores = _class_scores(labels, votes, n_classes)
+    proba = scores / scores.sum(axis=1, keepdims=True)
+    tied = scores == scores.max(axis=1, keepdims=True)
+    rows = np.arange(labels.shape[0])
+
+    if tie_break == "lowest":
+        return np.argmax(tied, axis=1), proba
+    if tie_break == "nearest":
+        first_tied = np.argmax(tied[rows[:, None], labels], axis=1)
+        return labels[rows, first_tied], proba
+    if tie_break == "random":
+        keys = check_random_state(random_state).random_sample(tied.shape)
+        return np.argmax(np.where(tied, keys, -1.0), axis=1), proba
+
+    predictions = np.argmax(tied, axis=1)
+    unresolved = tied.sum(axis=1) > 1
+    k = labels.shape[1]
+    while unresolved.any():
+        k -= 1
+        which = np.flatnonzero(unresolved)
+        sub_scores = _class_scores(labels[which, :k], votes[which, :k], n_classes)
+        sub_tied = sub_scores == sub_scores.max(axis=1, keepdims=True)
+        predictions[which] = np.argmax(sub_tied, axis=1)
+        unresolved[which] = sub_tied.sum(axis=1) > 1
+    return predictions, proba

@@ -1,0 +1,118 @@
+import bz2
+import gzip
+import lzma
+import zlib
+
+import lz4.frame
+import pytest
+import pyzstd
+
+from npc.compressors import (
+    Compressor,
+    available_compressors,
+    get_compressor,
+    register_compressor,
+)
+
+
+def _raw_deflate(data, level):
+    state = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return state.compress(data) + state.flush()
+
+
+ONE_SHOT = {
+    "gzip": lambda data, level: gzip.compress(data, level),
+    "zlib": lambda data, level: zlib.compress(data, level),
+    "deflate": _raw_deflate,
+    "bz2": lambda data, level: bz2.compress(data, level),
+    "lzma": lambda data, level: lzma.compress(data, preset=level),
+    "lz4": lambda data, level: lz4.frame.compress(data, compression_level=level),
+    "zstd": lambda data, level: pyzstd.compress(data, level),
+}
+LEVELS = {
+    "gzip": [1, 9], "zlib": [0, 6], "deflate": [9], "bz2": [1, 9], "lzma": [0, 6],
+    "lz4": [0, 3, 16], "zstd": [-5, 1, 3, 19],
+}
+EDGE_CASES = [b"", b"\x00", b"\x00" * 1000, bytes(range(256)) * 4, "ñ 日本 🙂 مرحبا".encode()]
+
+
+def test_builtin_names_are_registered():
+    assert set(ONE_SHOT) <= set(available_compressors())
+
+
+@pytest.mark.parametrize("name", sorted(ONE_SHOT))
+def test_compressed_size_equals_one_shot_call(name, real_texts):
+    for level in LEVELS[name]:
+        compressor = get_compressor(name, level)
+        for data in EDGE_CASES + [text.encode() for text in real_texts[::10]]:
+            assert compressor.compressed_size(data) == len(ONE_SHOT[name](data, level))
+
+
+@pytest.mark.parametrize("name", ["gzip", "zlib", "deflate"])
+@pytest.mark.parametrize("level", range(10))
+@pytest.mark.parametrize("reuse_state", [True, False, None])
+def test_deflate_prefix_equals_one_shot_at_every_level(name, level, reuse_state, real_texts):
+    compressor = get_compressor(name, level)
+    tails = [text.encode() for text in real_texts[::7]] + EDGE_CASES
+    for head in (b"", b"short ", real_texts[0].encode() + b" ", real_texts[-1].encode() + b" "):
+        prefix = compressor.prefix(head, reuse_state=reuse_state)
+        expected = [len(ONE_SHOT[name](head + tail, level)) for tail in tails]
+        assert prefix.sizes_with(tails).tolist() == expected
+        assert [prefix.size_with(tail) for tail in tails] == expected
+
+
+@pytest.mark.parametrize("name", sorted(ONE_SHOT))
+def test_prefix_equals_one_shot_for_every_compressor(name, real_texts):
+    compressor = get_compressor(name)
+    tails = [text.encode() for text in real_texts[::20]]
+    head = real_texts[5].encode() + b" "
+    expected = [len(ONE_SHOT[name](head + tail, compressor.level)) for tail in tails]
+    assert compressor.prefix(head).sizes_with(tails).tolist() == expected
+
+
+def test_default_levels():
+    assert get_compressor("gzip").level == 9
+    assert get_compressor("zstd").level == 3
+
+
+def test_unknown_compressor_lists_known_names():
+    with pytest.raises(ValueError, match=r"Unknown compressor 'brotli'.*gzip.*zstd"):
+        get_compressor("brotli")
+
+
+@pytest.mark.parametrize("name, level", [("gzip", 10), ("gzip", -1), ("bz2", 0), ("zstd", 23)])
+def test_level_out_of_range(name, level):
+    with pytest.raises(ValueError, match=rf"Level {level} is out of range for compressor '{name}'"):
+        get_compressor(name, level)
+
+
+def test_level_must_be_int():
+    with pytest.raises(TypeError, match="must be an int"):
+        get_compressor("gzip", "9")
+
+
+def test_instance_passes_through_and_level_overrides():
+    compressor = get_compressor("zstd", 5)
+    assert get_compressor(compressor) is compressor
+    assert get_compressor(compressor, 7).level == 7
+
+
+def test_register_user_compressor(distinct_bytes):
+    register_compressor("test-distinct", type(distinct_bytes), force=True)
+    assert get_compressor("test-distinct").compressed_size(b"abca") == 3
+    with pytest.raises(ValueError, match="already registered"):
+        register_compressor("test-distinct", type(distinct_bytes))
+    with pytest.raises(TypeError, match="must be callable"):
+        register_compressor("test-other", 42)
+
+
+def test_factory_must_return_a_compressor():
+    register_compressor("test-bad-factory", lambda level=None: "nope", force=True)
+    with pytest.raises(TypeError, match="not a Compressor"):
+        get_compressor("test-bad-factory")
+
+
+def test_compressors_compare_by_type_and_level():
+    assert get_compressor("gzip", 9) == get_compressor("gzip")
+    assert get_compressor("gzip", 9) != get_compressor("zlib", 9)
+    assert isinstance(get_compressor("lz4"), Compressor)
