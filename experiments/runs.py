@@ -24,6 +24,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -118,8 +119,10 @@ def has_split(dataset: str, split: str) -> bool:
     return bool(root) and (Path(root) / dataset / f"{split}.parquet").exists()
 
 
+@functools.lru_cache(maxsize=8)
 def load_split(dataset: str, split: str):
-    """Texts and integer labels of one split of a data set under ``NPC_DATA_DIR``."""
+    """Texts and integer labels of one split of a data set under ``NPC_DATA_DIR`` (kept in
+    memory for the next call; ``load_split.cache_clear()`` forgets them)."""
     import pyarrow.parquet as pq
 
     root = os.environ.get("NPC_DATA_DIR")
