@@ -60,11 +60,13 @@ def n_classes_of(dataset: str) -> int:
     return int(max(train.max(), test.max())) + 1
 
 
-def neighbours(spec: RunSpec) -> Neighbours | None:
-    """The run file of ``spec`` as labels, or None when it has not been computed."""
-    if not spec.path.exists():
+def neighbours(spec: RunSpec, path=None) -> Neighbours | None:
+    """The run file of ``spec`` (at ``path``, default ``spec.path``) as labels, or None when
+    it has not been computed."""
+    path = spec.path if path is None else path
+    if not path.exists():
         return None
-    run = load_run(spec.path)
+    run = load_run(path)
     config = run["config"]
     _, reference_labels = load_split(spec.dataset, config["reference_split"])
     _, query_labels = load_split(spec.dataset, config["query_split"])

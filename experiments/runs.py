@@ -198,8 +198,10 @@ def _commit() -> str:
         return "unknown"
 
 
-def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0) -> Path:
-    """Run the neighbour search of ``spec`` and write its run file (atomically)."""
+def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, path=None) -> Path:
+    """Run the neighbour search of ``spec`` and write its run file (atomically) to ``path``
+    (default ``spec.path``)."""
+    path = Path(spec.path if path is None else path)
     query_split, query_rows, reference_split, reference_rows = select_rows(spec)
     query_texts, _ = load_split(spec.dataset, query_split)
     reference_texts, _ = load_split(spec.dataset, reference_split)
@@ -226,13 +228,13 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0) -
         "commit": _commit(),
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
     }
-    RUNS_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=RUNS_DIR, suffix=".npz.tmp", delete=False) as handle:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz.tmp", delete=False) as handle:
         np.savez_compressed(handle, test_index=query_rows, train_index=reference_rows,
                             neighbors=reference_rows[indices], distances=distances,
                             config=np.array(json.dumps(config, sort_keys=True)))
-    os.replace(handle.name, spec.path)
-    return spec.path
+    os.replace(handle.name, path)
+    return path
 
 
 def load_run(path) -> dict:
