@@ -11,6 +11,7 @@ from __future__ import annotations
 import bz2
 import lzma
 import sys
+import time
 import zlib
 from collections.abc import Callable, Sequence
 
@@ -33,10 +34,17 @@ __all__ = [
     "available_compressors",
 ]
 
-# Copying a level-9 deflate state (~256 KiB of tables) costs about as much as compressing
-# ~1.3 KB of text (measured on IMDb and AG News, see experiments/bench_kernel.py), so
-# shorter heads are recompressed with every tail instead.
-STATE_COPY_MIN_BYTES = 1536
+# How many tails a deflate prefix times both ways before keeping the faster (see
+# _DeflatePrefix); those tails are compressed twice, so the race costs little.
+RACE_TAILS = 4
+
+# zlib finds the same matches with a smaller window as long as the whole input fits in it
+# (positions never slide and no distance exceeds the window's reach, 2**wbits - 262), and
+# copying a small window is cheaper. zlib-ng builds differ, so only the reference zlib
+# gets small windows; level 0 also caps stored blocks at the window size, so it is excluded.
+_MIN_WINDOW_BITS = 9
+_WINDOW_LOOKAHEAD = 262
+_SMALL_WINDOWS = "ng" not in zlib.ZLIB_RUNTIME_VERSION.lower()
 
 
 class Prefix:
@@ -137,37 +145,83 @@ else:  # pragma: no cover - zlib.compress has no wbits before Python 3.11
         return len(state.compress(data)) + len(state.flush())
 
 
-class _DeflatePrefix(Prefix):
-    """Deflate-family prefix: copies the compressor state after ``head``.
+def _window_bits(level: int, lengths: np.ndarray) -> np.ndarray:
+    """Smallest raw-deflate windows that compress inputs of ``lengths`` bytes exactly as a full one."""
+    if not _SMALL_WINDOWS or level == 0:
+        return np.full(np.shape(lengths), zlib.MAX_WBITS, dtype=np.int64)
+    needed = np.ceil(np.log2(np.asarray(lengths, dtype=np.float64) + _WINDOW_LOOKAHEAD))
+    return np.clip(needed, _MIN_WINDOW_BITS, zlib.MAX_WBITS).astype(np.int64)
 
-    The state copy replaces recompressing ``head`` for each tail; it pays off only for
-    long heads (see ``STATE_COPY_MIN_BYTES``), so short heads are recompressed.
+
+class _DeflatePrefix(Prefix):
+    """Deflate-family prefix: copy the compressor state after ``head``, or recompress it.
+
+    Copying the state saves recompressing ``head`` but costs a copy of zlib's tables
+    (~150-260 KiB) and a slower search of the tail against the head, so it wins for long
+    heads and loses for short ones; where the two cross depends on the texts and the
+    machine. Unless told, a prefix therefore times both on its first ``RACE_TAILS`` tails
+    and keeps the faster. Both give the same sizes, so the choice never changes a result.
     """
 
     def __init__(self, head: bytes, level: int, overhead: int, reuse_state: bool | None):
         super().__init__(head, lambda data: _raw_deflate_size(data, level) + overhead)
-        if reuse_state is None:
-            reuse_state = len(head) >= STATE_COPY_MIN_BYTES
-        self._state = None
-        if reuse_state:
-            self._state = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-            self._head_bytes = len(self._state.compress(head)) + overhead
+        self._level = level
+        self._overhead = overhead
+        self.reuse_state = reuse_state
+        self._states: dict[int, tuple[object, int]] = {}
+
+    def _state(self, wbits: int):
+        """``(compressobj after head, bytes it has already output + overhead)`` for a window."""
+        found = self._states.get(wbits)
+        if found is None:
+            state = zlib.compressobj(self._level, zlib.DEFLATED, -wbits)
+            found = self._states[wbits] = (state, len(state.compress(self.head)) + self._overhead)
+        return found
+
+    def _copied_size(self, tail: bytes) -> int:
+        state, base = self._state(int(_window_bits(self._level, len(self.head) + len(tail))))
+        state = state.copy()
+        return base + len(state.compress(tail)) + len(state.flush())
 
     def size_with(self, tail: bytes) -> int:
-        if self._state is None:
-            return super().size_with(tail)
-        state = self._state.copy()
-        return self._head_bytes + len(state.compress(tail)) + len(state.flush())
+        if self.reuse_state:
+            return self._copied_size(tail)
+        return super().size_with(tail)
+
+    def _copied_sizes(self, tails: Sequence[bytes], out: np.ndarray) -> None:
+        # Group the tails by the window they need, so each group copies one state.
+        lengths = np.fromiter(map(len, tails), dtype=np.int64, count=len(tails))
+        needed = _window_bits(self._level, lengths + len(self.head))
+        for wbits in np.unique(needed).tolist():
+            state, base = self._state(wbits)
+            copy = state.copy
+            for j in np.flatnonzero(needed == wbits).tolist():
+                state = copy()
+                out[j] = base + len(state.compress(tails[j])) + len(state.flush())
+
+    def _race(self, tails: Sequence[bytes], out: np.ndarray) -> bool:
+        """Size ``tails`` both ways (into ``out``); True when copying the state was faster."""
+        one_shot = copied = 0.0
+        for j, tail in enumerate(tails):
+            started = time.perf_counter()
+            out[j] = self._size(self.head + tail)
+            middle = time.perf_counter()
+            self._copied_size(tail)
+            one_shot += middle - started
+            copied += time.perf_counter() - middle
+        return copied < one_shot
 
     def sizes_with(self, tails: Sequence[bytes], out: np.ndarray | None = None) -> np.ndarray:
-        if self._state is None:
-            return super().sizes_with(tails, out)
         if out is None:
             out = np.empty(len(tails), dtype=np.int64)
-        copy, base = self._state.copy, self._head_bytes
-        for j, tail in enumerate(tails):
-            state = copy()
-            out[j] = base + len(state.compress(tail)) + len(state.flush())
+        done = 0
+        if self.reuse_state is None:
+            done = min(RACE_TAILS, len(tails))
+            self.reuse_state = self._race(tails[:done], out[:done])
+        if self.reuse_state:
+            self._copied_sizes(tails[done:], out[done:])
+        else:
+            super().sizes_with(tails[done:], out[done:])
         return out
 
 
@@ -190,7 +244,8 @@ class _DeflateFamily(Compressor):
             The shared prefix.
         reuse_state : bool, optional
             Copy the compressor state after ``head`` (True) or recompress ``head`` with
-            every tail (False). ``None`` decides by the length of ``head``.
+            every tail (False). ``None`` times both on the first tails and keeps the
+            faster (the sizes are the same either way).
         """
         return _DeflatePrefix(head, self.level, self.overhead, reuse_state)
 

@@ -116,3 +116,27 @@ def test_compressors_compare_by_type_and_level():
     assert get_compressor("gzip", 9) == get_compressor("gzip")
     assert get_compressor("gzip", 9) != get_compressor("zlib", 9)
     assert isinstance(get_compressor("lz4"), Compressor)
+
+
+@pytest.mark.parametrize("name", ["gzip", "deflate"])
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_deflate_state_copy_with_small_windows_equals_one_shot(name, level, real_texts):
+    # Inputs around each window's reach (2**w - 262 bytes), where a window one size too
+    # small would give different output: the copied states pick windows exactly.
+    text = " ".join(real_texts).encode()
+    head = text[:300]
+    compressor = get_compressor(name, level)
+    tails = [text[300:300 + n] for w in range(9, 16) for n in range((1 << w) - 600, (1 << w) - 300, 5)]
+    expected = [len(ONE_SHOT[name](head + tail, level)) for tail in tails]
+    assert compressor.prefix(head, reuse_state=True).sizes_with(tails).tolist() == expected
+
+
+def test_deflate_prefix_race_keeps_a_method_and_the_sizes(real_texts):
+    compressor = get_compressor("gzip")
+    tails = [text.encode() for text in real_texts[::11]]
+    head = real_texts[3].encode() + b" "
+    prefix = compressor.prefix(head)
+    assert prefix.reuse_state is None
+    sizes = prefix.sizes_with(tails)
+    assert prefix.reuse_state in (True, False)
+    assert sizes.tolist() == [len(gzip.compress(head + tail, 9)) for tail in tails]
