@@ -11,7 +11,6 @@ from __future__ import annotations
 import bz2
 import lzma
 import sys
-import time
 import zlib
 from collections.abc import Callable, Sequence
 
@@ -34,9 +33,11 @@ __all__ = [
     "available_compressors",
 ]
 
-# How many tails a deflate prefix times both ways before keeping the faster (see
-# _DeflatePrefix); those tails are compressed twice, so the race costs little.
-RACE_TAILS = 4
+# Copying a deflate state (with the smallest exact window, below) costs about as much as
+# recompressing ~750 bytes of text at level 9: shorter heads are recompressed with every
+# tail instead. Measured on IMDb and AG News by experiments/bench_kernel.py, whose
+# "crossover" table shows both costs against the head length.
+STATE_COPY_MIN_BYTES = 768
 
 # zlib finds the same matches with a smaller window as long as the whole input fits in it
 # (positions never slide and no distance exceeds the window's reach, 2**wbits - 262), and
@@ -71,8 +72,7 @@ class Prefix:
         if out is None:
             out = np.empty(len(tails), dtype=np.int64)
         size, head = self._size, self.head
-        for j, tail in enumerate(tails):
-            out[j] = size(head + tail)
+        out[:] = [size(head + tail) for tail in tails]
         return out
 
 
@@ -156,18 +156,16 @@ def _window_bits(level: int, lengths: np.ndarray) -> np.ndarray:
 class _DeflatePrefix(Prefix):
     """Deflate-family prefix: copy the compressor state after ``head``, or recompress it.
 
-    Copying the state saves recompressing ``head`` but costs a copy of zlib's tables
-    (~150-260 KiB) and a slower search of the tail against the head, so it wins for long
-    heads and loses for short ones; where the two cross depends on the texts and the
-    machine. Unless told, a prefix therefore times both on its first ``RACE_TAILS`` tails
-    and keeps the faster. Both give the same sizes, so the choice never changes a result.
+    Copying the state saves recompressing ``head`` but costs a copy of zlib's tables and a
+    slower search of each tail against the head, so it wins only for long heads (see
+    ``STATE_COPY_MIN_BYTES``). Both ways give the one-shot sizes.
     """
 
     def __init__(self, head: bytes, level: int, overhead: int, reuse_state: bool | None):
         super().__init__(head, lambda data: _raw_deflate_size(data, level) + overhead)
         self._level = level
         self._overhead = overhead
-        self.reuse_state = reuse_state
+        self.reuse_state = len(head) >= STATE_COPY_MIN_BYTES if reuse_state is None else reuse_state
         self._states: dict[int, tuple[object, int]] = {}
 
     def _state(self, wbits: int):
@@ -178,50 +176,33 @@ class _DeflatePrefix(Prefix):
             found = self._states[wbits] = (state, len(state.compress(self.head)) + self._overhead)
         return found
 
-    def _copied_size(self, tail: bytes) -> int:
+    def size_with(self, tail: bytes) -> int:
+        if not self.reuse_state:
+            return super().size_with(tail)
         state, base = self._state(int(_window_bits(self._level, len(self.head) + len(tail))))
         state = state.copy()
         return base + len(state.compress(tail)) + len(state.flush())
 
-    def size_with(self, tail: bytes) -> int:
-        if self.reuse_state:
-            return self._copied_size(tail)
-        return super().size_with(tail)
-
-    def _copied_sizes(self, tails: Sequence[bytes], out: np.ndarray) -> None:
-        # Group the tails by the window they need, so each group copies one state.
-        lengths = np.fromiter(map(len, tails), dtype=np.int64, count=len(tails))
-        needed = _window_bits(self._level, lengths + len(self.head))
-        for wbits in np.unique(needed).tolist():
-            state, base = self._state(wbits)
-            copy = state.copy
-            for j in np.flatnonzero(needed == wbits).tolist():
-                state = copy()
-                out[j] = base + len(state.compress(tails[j])) + len(state.flush())
-
-    def _race(self, tails: Sequence[bytes], out: np.ndarray) -> bool:
-        """Size ``tails`` both ways (into ``out``); True when copying the state was faster."""
-        one_shot = copied = 0.0
-        for j, tail in enumerate(tails):
-            started = time.perf_counter()
-            out[j] = self._size(self.head + tail)
-            middle = time.perf_counter()
-            self._copied_size(tail)
-            one_shot += middle - started
-            copied += time.perf_counter() - middle
-        return copied < one_shot
-
     def sizes_with(self, tails: Sequence[bytes], out: np.ndarray | None = None) -> np.ndarray:
         if out is None:
             out = np.empty(len(tails), dtype=np.int64)
-        done = 0
-        if self.reuse_state is None:
-            done = min(RACE_TAILS, len(tails))
-            self.reuse_state = self._race(tails[:done], out[:done])
-        if self.reuse_state:
-            self._copied_sizes(tails[done:], out[done:])
-        else:
-            super().sizes_with(tails[done:], out[done:])
+        head, level = self.head, self._level
+        if not self.reuse_state:
+            if sys.version_info >= (3, 11):
+                compress = zlib.compress
+                out[:] = [len(compress(head + tail, level, -zlib.MAX_WBITS)) for tail in tails]
+                out += self._overhead
+                return out
+            return super().sizes_with(tails, out)  # pragma: no cover
+        # Group the tails by the window they need, so each group copies one state.
+        lengths = np.fromiter(map(len, tails), dtype=np.int64, count=len(tails))
+        needed = _window_bits(level, lengths + len(head))
+        for wbits in np.unique(needed).tolist():
+            state, base = self._state(wbits)
+            copy = state.copy
+            group = np.flatnonzero(needed == wbits)
+            out[group] = [len((copied := copy()).compress(tails[j])) + len(copied.flush()) for j in group.tolist()]
+            out[group] += base
         return out
 
 
@@ -244,8 +225,8 @@ class _DeflateFamily(Compressor):
             The shared prefix.
         reuse_state : bool, optional
             Copy the compressor state after ``head`` (True) or recompress ``head`` with
-            every tail (False). ``None`` times both on the first tails and keeps the
-            faster (the sizes are the same either way).
+            every tail (False). ``None`` copies when ``head`` has at least
+            ``STATE_COPY_MIN_BYTES`` bytes. The sizes are the same either way.
         """
         return _DeflatePrefix(head, self.level, self.overhead, reuse_state)
 
