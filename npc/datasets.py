@@ -194,7 +194,7 @@ def _load_full(name_or_path, split, text_column, label_column, data_dir):
         texts, labels, class_names = _read_path(path, split, text_column, label_column)
         return texts, labels, class_names, str(name_or_path)
     name = ALIASES.get(str(name_or_path).lower(), str(name_or_path))
-    looked = []
+    looked = [] if os.environ.get("NPC_DATA_DIR") else ["NPC_DATA_DIR (not set)"]
     for root, origin in _local_roots(data_dir):
         folder = root / name
         looked.append(f"{origin} ({folder})")
