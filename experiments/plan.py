@@ -46,7 +46,7 @@ def low_resource() -> list[RunSpec]:
 def few_shot() -> list[RunSpec]:
     return [
         RunSpec(d, shots=shots, seed=seed, test_sample=FEW_SHOT_TEST_SAMPLE,
-                pool="test-half" if _no_train_split(d) else "train")
+                pool="test-rest" if _no_train_split(d) else "train")
         for d in FEW_SHOT for shots in SHOTS for seed in SEEDS
     ]
 
@@ -54,7 +54,7 @@ def few_shot() -> list[RunSpec]:
 def compressors() -> list[RunSpec]:
     return [
         RunSpec(d, compressor, level, test_sample=COMPRESSOR_TEST_SAMPLE,
-                pool="test-half" if _no_train_split(d) else "train",
+                pool="test-rest" if _no_train_split(d) else "train",
                 train_sample=COMPRESSOR_IMDB_TRAIN_SAMPLE if d == "imdb" else None)
         for compressor, level in COMPRESSORS for d in COMPRESSOR_DATASETS
     ]

@@ -39,6 +39,7 @@ import numpy as np
 
 from npc.compressors import get_compressor
 from npc.corpus import as_corpus
+from npc.datasets import DatasetNotFoundError, load_dataset
 from npc.distance import ncd
 from npc.kernel import nearest
 
@@ -73,10 +74,10 @@ class RunSpec:
         A stratified subsample (seed 0) of the references.
     shots : int, optional
         Few-shot references: ``shots`` training items per class.
-    pool : {"train", "test-half"}
-        Where references come from. ``"test-half"`` (for sets shipped with a test split
-        only) splits the test split in two stratified halves: references (shots) from the
-        first, queries from the second.
+    pool : {"train", "test-rest"}
+        Where references come from. ``"test-rest"`` (for sets shipped with a test split
+        only): the queries are the stratified ``test_sample`` of the test split, the
+        references (or the shots) come from the rest of it.
     seed : int
         Seeds every sample of this run.
     """
@@ -113,41 +114,27 @@ class RunSpec:
         return RUNS_DIR / f"{self.name}.npz"
 
 
-def has_split(dataset: str, split: str) -> bool:
-    """Whether ``split`` of ``dataset`` is available offline."""
-    root = os.environ.get("NPC_DATA_DIR")
-    return bool(root) and (Path(root) / dataset / f"{split}.parquet").exists()
-
-
 @functools.lru_cache(maxsize=8)
 def load_split(dataset: str, split: str):
-    """Texts and integer labels of one split of a data set under ``NPC_DATA_DIR`` (kept in
-    memory for the next call; ``load_split.cache_clear()`` forgets them)."""
-    import pyarrow.parquet as pq
-
-    root = os.environ.get("NPC_DATA_DIR")
-    if not root:
-        raise FileNotFoundError("NPC_DATA_DIR is not set: point it at the folder of data sets.")
-    path = Path(root) / dataset / f"{split}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"{dataset}/{split} is not available offline (no {path}).")
-    table = pq.read_table(path, columns=["text", "label"])
-    return table.column("text").to_pylist(), np.asarray(table.column("label").to_pylist(), dtype=np.int64)
+    """Texts and integer labels of one split (through :func:`npc.datasets.load_dataset`; kept
+    in memory for the next call, ``load_split.cache_clear()`` forgets them)."""
+    data = load_dataset(dataset, split)
+    return data.texts, data.labels
 
 
-def stratified_sample(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """Sorted positions of ``n`` items drawn per class in proportion (largest remainder)."""
-    labels = np.asarray(labels)
-    if n >= len(labels):
-        return np.arange(len(labels))
-    rng = np.random.default_rng(seed)
-    classes, counts = np.unique(labels, return_counts=True)
-    quota = counts * n / len(labels)
-    take = np.floor(quota).astype(int)
-    remainder_order = np.argsort(-(quota - take), kind="stable")
-    take[remainder_order[: n - take.sum()]] += 1
-    chosen = [rng.permutation(np.flatnonzero(labels == c))[:t] for c, t in zip(classes, take)]
-    return np.sort(np.concatenate(chosen))
+def has_split(dataset: str, split: str) -> bool:
+    """Whether ``split`` of ``dataset`` can be loaded here."""
+    try:
+        load_split(dataset, split)
+    except DatasetNotFoundError:
+        return False
+    return True
+
+
+def _stratified(dataset: str, split: str, n: int, seed: int) -> np.ndarray:
+    """Rows of a stratified seeded sample of ``n`` items of a split (all rows if ``n`` is not smaller)."""
+    total = len(load_split(dataset, split)[1])
+    return np.arange(total) if n >= total else load_dataset(dataset, split, n=n, seed=seed).rows
 
 
 def per_class_sample(labels: np.ndarray, n_per_class: int, seed: int) -> np.ndarray:
@@ -159,34 +146,26 @@ def per_class_sample(labels: np.ndarray, n_per_class: int, seed: int) -> np.ndar
 
 def select_rows(spec: RunSpec):
     """Query and reference rows of a run: ``(query_split, query_rows, reference_split, reference_rows)``."""
-    if spec.pool == "test-half":
-        _, labels = load_split(spec.dataset, "test")
-        first = stratified_sample(labels, len(labels) // 2, seed=0)
-        second = np.setdiff1d(np.arange(len(labels)), first)
-        query_split, query_rows = "test", second
-        reference_split, reference_rows = "test", first
-        reference_labels = labels[first]
-        query_labels = labels[second]
+    if spec.pool == "test-rest":
+        if spec.test_sample is None:
+            raise ValueError('pool="test-rest" needs a test_sample (the queries).')
+        query_split = reference_split = "test"
+        query_rows = _stratified(spec.dataset, "test", spec.test_sample, seed=0)
+        reference_rows = np.setdiff1d(np.arange(len(load_split(spec.dataset, "test")[1])), query_rows)
     else:
-        _, train_labels = load_split(spec.dataset, "train")
-        reference_split, reference_rows = "train", np.arange(len(train_labels))
+        reference_split, query_split = "train", "train" if spec.queries == "holdout" else spec.queries
+        n_train = len(load_split(spec.dataset, "train")[1])
+        reference_rows = (np.arange(n_train) if spec.train_sample is None
+                          else _stratified(spec.dataset, "train", spec.train_sample, seed=0))
         if spec.queries == "holdout":
-            query_split = "train"
-            query_rows = stratified_sample(train_labels, round(HOLDOUT_FRACTION * len(train_labels)), spec.seed)
+            query_rows = _stratified(spec.dataset, "train", round(HOLDOUT_FRACTION * n_train), spec.seed)
             reference_rows = np.setdiff1d(reference_rows, query_rows)
-            query_labels = train_labels[query_rows]
         else:
-            query_split = spec.queries
-            _, query_labels = load_split(spec.dataset, query_split)
-            query_rows = np.arange(len(query_labels))
-        reference_labels = train_labels[reference_rows]
-    if spec.train_sample is not None:
-        kept = stratified_sample(reference_labels, spec.train_sample, seed=0)
-        reference_rows, reference_labels = reference_rows[kept], reference_labels[kept]
+            n_queries = len(load_split(spec.dataset, query_split)[1])
+            query_rows = _stratified(spec.dataset, query_split, spec.test_sample or n_queries, seed=0)
     if spec.shots is not None:
-        reference_rows = reference_rows[per_class_sample(reference_labels, spec.shots, spec.seed)]
-    if spec.test_sample is not None:
-        query_rows = query_rows[stratified_sample(query_labels, spec.test_sample, seed=0)]
+        labels = load_split(spec.dataset, reference_split)[1][reference_rows]
+        reference_rows = reference_rows[per_class_sample(labels, spec.shots, spec.seed)]
     return query_split, query_rows, reference_split, reference_rows
 
 
