@@ -63,3 +63,11 @@ def test_bad_input_is_named():
         CosineKNNClassifier(9).fit(TRAIN, LABELS)
     with pytest.raises(ValueError, match="different lengths"):
         CosineKNNClassifier(1).fit(TRAIN, LABELS[:2])
+
+
+@pytest.mark.parametrize("model", ["tfidf-lr", "bow-knn", "tfidf-knn", "compressor-classifier"])
+def test_command_line_reaches_every_model(model, capsys):
+    from npc.cli import main
+
+    assert main(["classify", "--train", "imdb-sample", "--model", model, "--quiet"]) == 0
+    assert f"{model} on imdb-sample" in capsys.readouterr().out
