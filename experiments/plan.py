@@ -16,11 +16,11 @@ FEW_SHOT = ["ag_news", "r8", "masakhanews_run", "masakhanews_yor", "ohsumed", "2
 SHOTS = (5, 10, 50, 100)
 SEEDS = range(5)
 # Few-shot and compressor cells evaluate a fixed stratified test subsample (seed 0).
-FEW_SHOT_TEST_SAMPLE = 1000
+FEW_SHOT_TEST_SAMPLE = 500
 COMPRESSOR_DATASETS = ["r8", "r52", "ohsumed", "masakhanews_run", "masakhanews_yor", "ag_news", "imdb"]
 COMPRESSORS = [("gzip", 9), ("gzip", 1), ("bz2", 9), ("lzma", 6), ("zstd", 1), ("zstd", 3), ("zstd", 9),
                ("zstd", 19), ("lz4", 0), ("lz4", 12)]
-COMPRESSOR_TEST_SAMPLE = 200
+COMPRESSOR_TEST_SAMPLE = 100
 # IMDb's 25,000 training reviews make slow compressors cost hours; their cells use 2,000.
 COMPRESSOR_IMDB_TRAIN_SAMPLE = 2000
 IMDB_TEST_SAMPLE = 1000
