@@ -278,7 +278,7 @@ def main(argv=None) -> int:
         print(f"computing {spec.name}", flush=True)
         try:
             path = compute(spec, n_jobs=args.jobs, cache_dir=args.cache_dir)
-        except FileNotFoundError as error:
+        except DatasetNotFoundError as error:
             print(f"not run  {spec.name}: {error}", flush=True)
             continue
         print(f"wrote {path.relative_to(ROOT)} in {load_run(path)['config']['seconds']} s", flush=True)
