@@ -416,8 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         cache_dir = getattr(options, "cache_dir", None)
         if cache_dir:
-            print(f"\nnpc: interrupted. Finished chunks are saved in {cache_dir}; "
-                  "run the same command again to resume.", file=sys.stderr)
+            print(f"\nnpc: interrupted. Chunks finished so far are kept in {cache_dir}; "
+                  "run the same command again to resume from them.", file=sys.stderr)
         else:
             print("\nnpc: interrupted; nothing was kept (give --cache-dir DIR to make long runs resumable).",
                   file=sys.stderr)

@@ -191,7 +191,7 @@ def test_big_jobs_announce_an_estimate_from_a_measured_sample(monkeypatch, capsy
 
 
 @pytest.mark.parametrize("cache, expected", [
-    (True, "Finished chunks are saved in {cache}; run the same command again to resume."),
+    (True, "Chunks finished so far are kept in {cache}; run the same command again to resume from them."),
     (False, "nothing was kept (give --cache-dir DIR to make long runs resumable)"),
 ])
 def test_interrupt_says_how_to_resume(tmp_path, monkeypatch, capsys, cache, expected):
