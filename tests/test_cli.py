@@ -8,8 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-import npc.cli as cli
-from npc import NCDClassifier, __version__
+from npc import NCDClassifier, __version__, cli
 from npc.cli import main
 from npc.datasets import load_dataset
 
@@ -26,8 +25,8 @@ def isolated(tmp_path, monkeypatch):
 
 def run_npc(*args, cwd=None, stdin=None):
     """``python -m npc ARGS`` in a subprocess with the test's environment."""
-    return subprocess.run([sys.executable, "-m", "npc", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, input=stdin, env=dict(os.environ), timeout=120)
+    return subprocess.run([sys.executable, "-m", "npc", *map(str, args)], check=False, capture_output=True,
+                          text=True, cwd=cwd, input=stdin, env=dict(os.environ), timeout=120)
 
 
 def one_line_error(stderr: str) -> str:
