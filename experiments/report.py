@@ -72,9 +72,10 @@ def write_index() -> None:
     """``results/README.md``: every table with its command, commit, machine, wall time, subsamples."""
     rows = []
     for path in sorted(RESULTS_DIR.glob("*.json")):
-        meta = json.loads(path.read_text()).get("meta")
-        if not meta:
-            continue
+        stored = json.loads(path.read_text())
+        meta = stored.get("meta") if isinstance(stored, dict) else None
+        if not meta or "table" not in meta:
+            continue  # not a table of experiments/ (e.g. a saved command-line report)
         subsampled = "; ".join(meta["subsampled"]) or "none"
         rows.append([f"[{meta['title']}]({meta['table']}.md)", f"`{meta['command']}`", f"`{meta['commit'][:12]}`",
                      f"{meta['wall_seconds']} s", subsampled])

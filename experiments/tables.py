@@ -85,7 +85,7 @@ def in_distribution(command: str) -> dict:
         "\"Paper's counting\" is the paper's code's rule (a test item counts as correct when the true label is "
         "among the labels tied for the most votes; at k=2: among the two nearest). It needs the true label, so "
         "it is not a classifier; it lives in `experiments/scoring.py` only.",
-        "With k=2, \"ties to the nearest\" always equals k=1 (two neighbours either agree or tie), which is "
+        "With k=2, \"ties to the nearest\" always equals k=1 (two neighbours either agree or tie), "
         "so the k=2 nearest column repeats k=1 by construction.",
         "\"Reference k=1\" is the honest k=1 recomputed independently (K. Schutte) from the paper's own distances.",
         "Best k and the distance-weighted k are chosen on a stratified 10 % of train held out (seed 0, neighbours "
