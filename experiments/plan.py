@@ -24,9 +24,9 @@ COMPRESSOR_TEST_SAMPLE = 100
 # IMDb's 25,000 training reviews make slow compressors cost hours; their cells use 2,000.
 COMPRESSOR_IMDB_TRAIN_SAMPLE = 2000
 IMDB_TEST_SAMPLE = 1000
-# Sets whose full run may not finish in one session also get a stratified 1,000-item test
+# Sets whose full run may not finish in one session also get a stratified 500-item test
 # subsample; a table uses it (with Wilson intervals) only while the full run is missing.
-SUBSAMPLE_FALLBACK = {"20news": 1000}
+SUBSAMPLE_FALLBACK = {"ohsumed": 500, "20news": 500}
 
 
 def _no_train_split(dataset: str) -> bool:
