@@ -38,11 +38,10 @@ class Neighbours:
 
     def accuracy(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> float:
         """Accuracy of the honest vote of the ``k`` nearest."""
-        predictions, _ = vote(self.labels[:, :k], self.distances[:, :k], n_classes=self.n_classes,
-                              tie_break=tie_break, weights=weights, random_state=seed)
-        return float(np.mean(predictions == self.truth))
+        return float(np.mean(self.correct(k, tie_break, weights, seed)))
 
     def correct(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> np.ndarray:
+        """Whether the honest vote of the ``k`` nearest is right, per query."""
         predictions, _ = vote(self.labels[:, :k], self.distances[:, :k], n_classes=self.n_classes,
                               tie_break=tie_break, weights=weights, random_state=seed)
         return predictions == self.truth
@@ -55,9 +54,8 @@ class Neighbours:
 
 
 def n_classes_of(dataset: str) -> int:
-    _, train = load_split(dataset, "train") if has_split(dataset, "train") else (None, np.array([0]))
-    _, test = load_split(dataset, "test")
-    return int(max(train.max(), test.max())) + 1
+    """Number of classes: one more than the largest label id of any split present."""
+    return 1 + max(int(load_split(dataset, split)[1].max()) for split in ("train", "test") if has_split(dataset, split))
 
 
 def neighbours(spec: RunSpec, path=None) -> Neighbours | None:
