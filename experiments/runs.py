@@ -172,7 +172,8 @@ def select_rows(spec: RunSpec):
     return query_split, query_rows, reference_split, reference_rows
 
 
-def _commit() -> str:
+def commit() -> str:
+    """The checked-out commit of this repository (``unknown`` outside git)."""
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
@@ -207,7 +208,7 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, p
         "n_pairs_computed": stats.n_pairs_computed,
         "seconds": round(time.perf_counter() - started, 1),
         "n_jobs": n_jobs,
-        "commit": _commit(),
+        "commit": commit(),
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
     }
     path.parent.mkdir(parents=True, exist_ok=True)
