@@ -131,7 +131,7 @@ def gzip_cells(nb: Neighbours | None, holdout: Neighbours | None) -> dict:
 MODELS_DIR = RUNS_DIR.parent / "models"
 
 
-def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "tfidf-lr", "char-tfidf-lr"),
+def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "tfidf-lr"),
                 compressors_per_class=(1, 3)) -> dict:
     """Baselines and the class-conditional compressor fitted on the run's exact rows.
 
@@ -148,11 +148,11 @@ def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "t
         query_texts, _ = load_split(spec.dataset, nb.config["query_split"])
         X = [train_texts[i] for i in nb.train_index]
         queries = [query_texts[i] for i in nb.test_index]
+        MODELS_DIR.mkdir(parents=True, exist_ok=True)
         for name in missing:
             stored[name] = _fit_and_score(models[name](), X, train_labels[nb.train_index], queries, nb.truth)
             stored[name]["commit"] = commit()
-        MODELS_DIR.mkdir(parents=True, exist_ok=True)
-        stored_path.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
+            stored_path.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
     cells = {}
     for name in models:
         for key, value in stored[name].items():
