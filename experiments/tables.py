@@ -320,6 +320,8 @@ def main(argv=None) -> int:
     unknown = sorted(set(args.tables) - set(TABLES))
     if unknown:
         parser.error(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(TABLES)}")
+    if not has_split("r8", "test"):
+        parser.error("the data sets are not found: set NPC_DATA_DIR to the folder of <name>/<split>.parquet")
     chosen = args.tables or sorted(TABLES)
     for name in chosen:
         command = f"python -m experiments.tables {name}"
