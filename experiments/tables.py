@@ -320,7 +320,7 @@ def main(argv=None) -> int:
     unknown = sorted(set(args.tables) - set(TABLES))
     if unknown:
         parser.error(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(TABLES)}")
-    if not has_split("r8", "test"):
+    if not any(has_split(d, "test") for d in plan.IN_DISTRIBUTION + plan.MASAKHANEWS + ["imdb"]):
         parser.error("the data sets are not found: set NPC_DATA_DIR to the folder of <name>/<split>.parquet")
     chosen = args.tables or sorted(TABLES)
     for name in chosen:
