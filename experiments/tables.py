@@ -216,7 +216,8 @@ def compressors(command: str) -> dict:
         "µs per pair: median of 3 timings of `npc.kernel.nearest` on the first 8 queries × first 200 references "
         "of the run, one process, measured while the table is built on a shared, loaded 2-core machine "
         "(compare compressors with each other, not with other machines).",
-        "lz4-12 is LZ4-HC; lzma-6 is the xz preset 6.",
+        "lz4-12 is LZ4-HC; lzma-6 is the xz preset 6. k=2 with ties to the nearest equals k=1 by construction "
+        "(two neighbours either agree or tie).",
     ]
     return write_table("compressors", "Compressors: accuracy and speed",
                        [("", ["data set", "compressor", "k=1", "k=2 nearest", "µs per pair"], rows)], notes, data,
