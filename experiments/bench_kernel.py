@@ -246,12 +246,14 @@ def memory_section(n_queries: int) -> dict:
     return {
         "job": f"IMDb lz4, {n_queries} test x {len(references)} train, K=10, 2 workers, 100 rows per chunk",
         "peak_rss_mib_process_tree": memory.peak_mib,
-        "note": "Per worker a chunk holds 100 x 25,000 int64 sizes and float64 distances (~40 MB); the "
-                "parent keeps only K=10 neighbours per query, so a full 25,000-query run adds ~4 MB.",
+        "note": "A worker holds the 25,000 reference texts (~35 MB) and, per chunk, 100 x 25,000 int64 "
+                "sizes, float64 distances and their temporaries (~80 MB); the parent keeps K=10 neighbours "
+                "per query (4 MB for 25,000 queries) besides the query texts themselves (~70 MB as str and bytes "
+                "for the full IMDb test split, not loaded here).",
     }
 
 
-def projection(cost_model: dict, overhead_per_task: float | None, speedup_2: float, rows_per_chunk: int = 100):
+def projection(points: dict, overhead_per_task: float | None, speedup_2: float, rows_per_chunk: int = 100):
     """Pairs and projected wall time of every full test x train job, per compressor."""
     from_paper = {  # sets not on this machine: sizes and mean chars from the paper's loaders
         "ag_news (full, 120,000 train)": (7_600, 120_000, 236),
@@ -273,8 +275,8 @@ def projection(cost_model: dict, overhead_per_task: float | None, speedup_2: flo
         pairs = n_test * n_train
         n_tasks = -(-n_test // rows_per_chunk)
         row = {"data": name, "test": n_test, "train": n_train, "mean_chars": round(mean_chars), "pairs": pairs}
-        for spec, (intercept, slope) in cost_model.items():
-            us = intercept + slope * (2 * mean_chars + 1)
+        for spec, measured in points.items():
+            us = cost_at(measured, 2 * mean_chars + 1)
             row[f"{spec} hours, 2 cores"] = round(pairs * us * 1e-6 / speedup_2 / 3600, 2)
             task_overhead = n_tasks * (overhead_per_task or 0.0)
             row[f"{spec} hours, 64 Dask workers"] = round((pairs * us * 1e-6 / 64 + task_overhead) / 3600, 3)
@@ -282,18 +284,25 @@ def projection(cost_model: dict, overhead_per_task: float | None, speedup_2: flo
     return rows
 
 
-def fit_costs(per_core_results: dict) -> dict:
-    """µs per pair = a + b * (bytes of x + sep + y), fitted through the two data sets' figures."""
-    model = {}
-    lengths = {name: 2 * r["mean_chars"] + 1 for name, r in per_core_results.items()}
-    (n1, l1), (n2, l2) = sorted(lengths.items(), key=lambda item: item[1])
+def cost_points(per_core_results: dict) -> dict:
+    """``{spec: [(bytes per pair, µs per pair), ...]}`` measured by npc, shortest texts first."""
+    points = {}
     for compressor, level in COMPRESSORS:
         spec = f"{compressor}-{level}"
-        c1 = per_core_results[n1]["us_per_pair"][f"npc {spec}"]
-        c2 = per_core_results[n2]["us_per_pair"][f"npc {spec}"]
-        slope = (c2 - c1) / (l2 - l1)
-        model[spec] = (c1 - slope * l1, slope)
-    return model
+        points[spec] = sorted((2 * r["mean_chars"] + 1, r["us_per_pair"][f"npc {spec}"])
+                              for r in per_core_results.values())
+    return points
+
+
+def cost_at(points: list[tuple[float, float]], length: float) -> float:
+    """µs per pair at ``length`` bytes: interpolated between the measured points, and
+    proportional to the length (from the nearest point) outside them."""
+    (l1, c1), (l2, c2) = points[0], points[-1]
+    if length <= l1:
+        return c1 * length / l1
+    if length >= l2:
+        return c2 * length / l2
+    return c1 + (c2 - c1) * (length - l1) / (l2 - l1)
 
 
 def ratios(result: dict) -> dict:
@@ -311,7 +320,7 @@ def ratios(result: dict) -> dict:
     return {k: round(v, 3) for k, v in out.items()}
 
 
-def run_benchmark(*, n_queries: int = 12, n_references: int = 400, rounds: int = 5,
+def run_benchmark(*, n_queries: int = 16, n_references: int = 500, rounds: int = 5,
                   scaling_job: tuple[int, int] = (32, 800), memory_queries: int = 200) -> dict:
     """Run every section and return the results (see the module docstring)."""
     started = time.perf_counter()
@@ -324,10 +333,10 @@ def run_benchmark(*, n_queries: int = 12, n_references: int = 400, rounds: int =
         result["dask"] = dask_section(64, 400)
         result["memory"] = memory_section(memory_queries)
     result["peak_rss_mib_whole_benchmark"] = memory.peak_mib
-    costs = fit_costs(result["per_core"])
-    result["cost_model_us_per_pair"] = {k: {"intercept": round(a, 3), "per_byte": round(b, 5)}
-                                        for k, (a, b) in costs.items()}
-    result["projection"] = projection(costs, result["dask"].get("seconds_per_task_overhead"),
+    points = cost_points(result["per_core"])
+    result["cost_model_us_per_pair"] = {spec: [{"bytes": round(l), "us": c} for l, c in measured]
+                                        for spec, measured in points.items()}
+    result["projection"] = projection(points, result["dask"].get("seconds_per_task_overhead"),
                                       result["scaling"]["speedup_2_workers"])
     result["ratios"] = ratios(result)
     result["seconds"] = round(time.perf_counter() - started, 1)
@@ -409,10 +418,11 @@ def to_markdown(result: dict) -> str:
     lines += ["", "## Memory", "", f"{mem['job']}: peak RSS {mem['peak_rss_mib_process_tree']} MiB "
               f"(script + workers). {mem['note']} Whole benchmark: {result['peak_rss_mib_whole_benchmark']} MiB.",
               "", "## Projection: full test x train jobs", "",
-              "µs per pair = intercept + per_byte × (2 × mean chars + 1), fitted through the IMDb and AG News "
-              "figures above: " + "; ".join(f"{k}: {v['intercept']} + {v['per_byte']}·bytes"
-                                             for k, v in result["cost_model_us_per_pair"].items())
-              + ". 2 cores: divided by the measured 2-worker speedup. 64 Dask workers: pairs × cost / 64 plus, "
+              "µs per pair at L = 2 × mean chars + 1 bytes: interpolated between npc's measured figures above "
+              "(AG News, IMDb), proportional to L outside them ("
+              + "; ".join(f"{k}: " + ", ".join(f"{p['us']} µs at {p['bytes']} B" for p in v)
+                          for k, v in result["cost_model_us_per_pair"].items())
+              + "). 2 cores: divided by the measured 2-worker speedup. 64 Dask workers: pairs × cost / 64 plus, "
               "conservatively, the measured per-task overhead counted serially (100 test rows per task). "
               "Rows without a local copy use the paper's sizes and mean lengths.", ""]
     proj = result["projection"]
@@ -428,8 +438,8 @@ def to_markdown(result: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--queries", type=int, default=12, help="queries per data set for the per-core timings")
-    parser.add_argument("--references", type=int, default=400, help="references per data set")
+    parser.add_argument("--queries", type=int, default=16, help="queries per data set for the per-core timings")
+    parser.add_argument("--references", type=int, default=500, help="references per data set")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_kernel")
     args = parser.parse_args(argv)
