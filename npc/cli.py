@@ -52,7 +52,7 @@ class UsageError(Exception):
 def _ncd_model(options: argparse.Namespace) -> NCDClassifier:
     return NCDClassifier(options.k, compressor=options.compressor, level=options.level,
                          tie_break=options.tie_break, n_jobs=options.n_jobs, cache_dir=options.cache_dir,
-                         random_state=options.seed, verbose=0 if options.quiet else 1)
+                         random_state=options.seed, verbose=0 if options.quiet else 2)
 
 
 MODELS: dict[str, Callable[[argparse.Namespace], object]] = {
@@ -124,7 +124,7 @@ def _classify_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--tie-break", choices=TIE_BREAKS, default="nearest",
                        help="rule for tied votes (default: nearest, the class of the closest tied neighbour)")
     run = parser.add_argument_group("run")
-    run.add_argument("--n-jobs", type=int, default=-1, help="parallel workers, joblib semantics (default -1: all cores)")
+    run.add_argument("--n-jobs", type=int, default=-1, metavar="N", help="parallel workers, joblib semantics (default -1: all cores)")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="keep finished chunks there; an interrupted run resumes when repeated")
     run.add_argument("--output", metavar="FILE.json",
