@@ -45,7 +45,7 @@ from npc.compressors import STATE_COPY_MIN_BYTES, get_compressor  # noqa: E402
 from npc.kernel import nearest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from resources import PeakMemory, git_commit, machine  # noqa: E402
+from resources import PeakMemory, git_commit, machine, tree_cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPRESSORS = [("gzip", 9), ("zstd", 3), ("lz4", 0), ("bz2", 9)]
@@ -55,8 +55,11 @@ ONE_SHOT = {
     "lz4": lambda data: lz4.frame.compress(data),
     "bz2": lambda data: bz2.compress(data, 9),
 }
-# The exact floor per pair: y compressed alone (for gzip, its raw deflate stream).
-FLOOR = {**ONE_SHOT, "gzip": lambda data: zlib.compress(data, 9, -15)}
+# The exact floor per pair: y compressed alone, the cheapest exact way (gzip: its raw
+# deflate stream; zstd: through one reused context, as npc does).
+_ZSTD_CONTEXT = pyzstd.ZstdCompressor(3)
+FLOOR = {**ONE_SHOT, "gzip": lambda data: zlib.compress(data, 9, -15),
+         "zstd": lambda data: _ZSTD_CONTEXT.compress(data, pyzstd.ZstdCompressor.FLUSH_FRAME)}
 # (name, split of the queries, split of the references); AG News has no train split here.
 SOURCES = {"imdb": ("test", "train"), "ag_news": ("test", "test")}
 
@@ -115,14 +118,23 @@ def npc_gzip_knn(queries, references):
     return model.predict(list(queries), top_k=1)
 
 
-def interleaved(methods: dict, rounds: int) -> dict[str, float]:
-    """Median seconds of each method over ``rounds`` rounds that run every method in turn."""
+def interleaved(methods: dict, rounds: int, cpu: dict | None = None) -> dict[str, float]:
+    """Median seconds of each method over ``rounds`` rounds that run every method in turn.
+
+    When ``cpu`` is a dict, the median CPU seconds of the process tree per method go there.
+    """
     times = {name: [] for name in methods}
+    cpu_times = {name: [] for name in methods}
     for _ in range(rounds):
         for name, method in methods.items():
+            cpu_start = tree_cpu_seconds() if cpu is not None else 0.0
             started = time.perf_counter()
             method()
             times[name].append(time.perf_counter() - started)
+            if cpu is not None:
+                cpu_times[name].append(tree_cpu_seconds() - cpu_start)
+    if cpu is not None:
+        cpu.update({name: statistics.median(values) for name, values in cpu_times.items()})
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -161,7 +173,8 @@ def crossover(names: list[str], n_queries: int, n_references: int, rounds: int) 
     compressor = get_compressor("gzip", 9)
     rows = []
     for name in names:
-        queries, references = sample_job(name, n_queries, n_references, seed=1)
+        queries, references = sample_job(name, 20 * n_queries, n_references, seed=1)
+        queries = sorted(queries, key=len)[10::20]  # spread over the lengths of the data set
         tails = [y.encode() for y in references]
         for query in queries:
             head = query.encode() + b" "
@@ -189,17 +202,22 @@ def scaling(n_queries: int, n_references: int, rounds: int) -> dict:
     chunk = max(1, n_queries // 8)
     nearest(queries[:2], references[:10], 1, "gzip", n_jobs=2)  # start the worker pool outside the timing
     load_before = os.getloadavg()
+    cpu = {}
     with PeakMemory() as memory:
         seconds = interleaved({
             "n_jobs=1": lambda: nearest(queries, references, 10, "gzip", n_jobs=1, chunk_size=chunk),
             "n_jobs=2": lambda: nearest(queries, references, 10, "gzip", n_jobs=2, chunk_size=chunk),
-        }, rounds)
+        }, rounds, cpu=cpu)
     n_pairs = n_queries * n_references
     return {
         "job": f"IMDb gzip-9, {n_queries} x {n_references} pairs, {chunk} rows per chunk",
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "pairs_per_second": {k: round(n_pairs / v) for k, v in seconds.items()},
         "speedup_2_workers": round(seconds["n_jobs=1"] / seconds["n_jobs=2"], 3),
+        # CPU seconds of the whole process tree: what 2 workers would give on 2 free cores is
+        # 2 x (serial CPU / parallel CPU); it shows the cost of parallelism apart from other load.
+        "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()},
+        "cpu_efficiency_2_workers": round(cpu["n_jobs=1"] / cpu["n_jobs=2"], 3),
         "peak_rss_mib_process_tree": memory.peak_mib,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
@@ -328,7 +346,7 @@ def run_benchmark(*, n_queries: int = 16, n_references: int = 500, rounds: int =
         result = {"command": "python experiments/bench_kernel.py " + " ".join(sys.argv[1:]),
                   "commit": git_commit(), "machine": machine(), "versions": _versions()}
         result["per_core"] = {name: per_core(name, n_queries, n_references, rounds) for name in SOURCES}
-        result["crossover"] = crossover(list(SOURCES), 10, 150, 3)
+        result["crossover"] = crossover(list(SOURCES), 12, 150, 3)
         result["scaling"] = scaling(*scaling_job, rounds=3)
         result["dask"] = dask_section(64, 400)
         result["memory"] = memory_section(memory_queries)
@@ -405,7 +423,10 @@ def to_markdown(result: dict) -> str:
     s = result["scaling"]
     lines += ["", "## Cores", "", f"{s['job']}: " + ", ".join(
         f"{k}: {v} s ({s['pairs_per_second'][k]:,} pairs/s)" for k, v in s["seconds"].items())
-        + f"; speedup {s['speedup_2_workers']}×; peak RSS of the process tree {s['peak_rss_mib_process_tree']} MiB; "
+        + f"; speedup {s['speedup_2_workers']}×. CPU seconds of the process tree: "
+        + ", ".join(f"{k}: {v}" for k, v in s["cpu_seconds"].items())
+        + f" (serial / parallel CPU = {s['cpu_efficiency_2_workers']}: the work and overhead of 2 workers, "
+        "whatever other load does to the wall time); peak RSS of the process tree {s['peak_rss_mib_process_tree']} MiB; "
         f"load average before {s['load_average_before']}, after {s['load_average_after']}."]
     d = result["dask"]
     lines += ["", "## Dask", ""]
