@@ -1,0 +1,7 @@
+"""``python -m npc``: the ``npc`` command line."""
+
+import sys
+
+from npc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,429 @@
+"""The ``npc`` command line: ``npc classify`` and ``npc datasets``.
+
+A thin layer over the library: data from :mod:`npc.datasets`, models from :data:`MODELS`,
+the neighbour search from :func:`npc.kernel.nearest`, the vote from
+:meth:`NCDClassifier.predict_from_neighbors`, scores from :mod:`npc.evaluation`.
+Notes and progress go to stderr; the report (or the predicted labels) to stdout.
+
+Exit codes: 0 success; 2 the command cannot run as given (bad option, unknown or
+unavailable data set, missing column); 1 failure while running; 130 interrupted.
+Errors are one line on stderr (``NPC_DEBUG=1`` shows the traceback).
+
+Adding a subcommand is one :class:`Command` in :data:`COMMANDS`; adding a model is one
+entry in :data:`MODELS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from joblib import effective_n_jobs
+
+from npc import __version__
+from npc.classifier import NCDClassifier
+from npc.compressors import available_compressors
+from npc.datasets import DatasetError, available_datasets, dataset_info, has_splits, load_dataset, load_texts
+from npc.evaluation import score_predictions
+from npc.kernel import nearest
+from npc.vote import TIE_BREAKS
+
+__all__ = ["main", "COMMANDS", "MODELS", "Command", "UsageError"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_DATASET = "imdb-sample"
+# Above this many pairs, time a small sample first and announce the estimated duration.
+ESTIMATE_ABOVE_PAIRS = 1_000_000
+SAMPLE_QUERIES, SAMPLE_REFERENCES = 16, 256
+
+
+class UsageError(Exception):
+    """The command cannot run as given (exit code 2)."""
+
+
+def _ncd_model(options: argparse.Namespace) -> NCDClassifier:
+    return NCDClassifier(options.k, compressor=options.compressor, level=options.level,
+                         tie_break=options.tie_break, n_jobs=options.n_jobs, cache_dir=options.cache_dir,
+                         random_state=options.seed, verbose=0 if options.quiet else 1)
+
+
+MODELS: dict[str, Callable[[argparse.Namespace], object]] = {
+    "ncd": _ncd_model,
+}
+"""``--model`` name -> factory building an unfitted estimator from the classify options."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name, one-line help, arguments and the function that runs it."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _note(options: argparse.Namespace, message: str) -> None:
+    if not options.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder of <name>/<split>.parquet searched before $NPC_DATA_DIR")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no notes or progress on stderr")
+
+
+# ---------------------------------------------------------------- npc classify
+
+def _classify_arguments(parser: argparse.ArgumentParser) -> None:
+    data = parser.add_argument_group("data")
+    data.add_argument("--train", metavar="NAME|PATH", default=DEFAULT_DATASET,
+                      help=f"training data: a data set name (see `npc datasets`), a CSV/TSV/JSON lines/parquet "
+                           f"file, or a folder of class folders (default: {DEFAULT_DATASET}, shipped with npc)")
+    target = data.add_mutually_exclusive_group()
+    target.add_argument("--test", metavar="NAME|PATH",
+                        help="labelled test data (default: the test split of --train)")
+    target.add_argument("--predict", metavar="FILE",
+                        help="label unlabelled texts instead of testing: one text per line (.txt, or - for stdin) "
+                             "or a table with a text column; labels go to stdout, one per input text")
+    data.add_argument("--test-split", default="test", metavar="SPLIT",
+                      help="split of a named test set (default: test; e.g. validation)")
+    data.add_argument("--n-train", type=_positive_int, metavar="N", help="stratified sample of N training texts")
+    data.add_argument("--n-per-class", type=_positive_int, metavar="N",
+                      help="N training texts of each class (few-shot), instead of --n-train")
+    data.add_argument("--n-test", type=_positive_int, metavar="N", help="stratified sample of N test texts")
+    data.add_argument("--seed", type=int, default=0, help="seed of the samples and of random tie-breaks (default 0)")
+    data.add_argument("--text-column", default="text", help="text column of table files (default: text)")
+    data.add_argument("--label-column", default="label", help="label column of table files (default: label)")
+    _add_data_arguments(data)
+    model = parser.add_argument_group("model")
+    model.add_argument("--model", choices=sorted(MODELS), default="ncd", help="classifier (default: ncd)")
+    model.add_argument("--compressor", choices=available_compressors(), default="gzip",
+                       help="compressor of the NCD (default: gzip)")
+    model.add_argument("--level", type=int, help="compression level (default: the compressor's, gzip 9)")
+    model.add_argument("-k", "--k", type=_positive_int, default=2, help="neighbours that vote (default 2)")
+    model.add_argument("--tie-break", choices=TIE_BREAKS, default="nearest",
+                       help="rule for tied votes (default: nearest, the class of the closest tied neighbour)")
+    run = parser.add_argument_group("run")
+    run.add_argument("--n-jobs", type=int, default=-1, help="parallel workers, joblib semantics (default -1: all cores)")
+    run.add_argument("--cache-dir", metavar="DIR",
+                     help="keep finished chunks there; an interrupted run resumes when repeated")
+    run.add_argument("--output", metavar="FILE.json",
+                     help="write the report, the exact configuration and every prediction as JSON")
+
+
+def _load(options, source, split, n):
+    """Load one split; turn data problems into usage errors (they need other arguments)."""
+    try:
+        return load_dataset(source, split, n=n, n_per_class=options.n_per_class if split == "train" else None,
+                            seed=options.seed, text_column=options.text_column,
+                            label_column=options.label_column, data_dir=options.data_dir)
+    except DatasetError as error:
+        raise UsageError(str(error)) from error
+
+
+def _describe(data) -> str:
+    return f"{data.name} {data.split}: {len(data):,} texts, {len(np.unique(data.labels))} classes"
+
+
+def _comparable_labels(train, test):
+    """Train and test labels in one vocabulary: ids when both name them alike, else names."""
+    if train.class_names == test.class_names and train.labels.dtype.kind == test.labels.dtype.kind:
+        return train.labels, test.labels, train.class_names
+    return np.asarray(train.label_names()), np.asarray(test.label_names()), None
+
+
+def _fit(model, texts, labels):
+    try:
+        return model.fit(texts, labels)
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from error
+
+
+def _spread(n: int, m: int) -> np.ndarray:
+    """Up to ``m`` evenly spaced positions in ``range(n)``."""
+    return np.unique(np.linspace(0, n - 1, min(n, m)).astype(np.int64))
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _announce_job(options, clf: NCDClassifier, texts) -> None:
+    """Say how many pairs the job computes and, for big jobs, how long a measured sample predicts."""
+    n_queries, n_references = len(texts), clf.n_samples_fit_
+    n_pairs = n_queries * n_references
+    message = f"computing {n_pairs:,} NCD pairs ({n_queries:,} queries × {n_references:,} training texts)"
+    if n_pairs >= ESTIMATE_ABOVE_PAIRS:
+        queries, references = _spread(n_queries, SAMPLE_QUERIES), _spread(n_references, SAMPLE_REFERENCES)
+        started = time.perf_counter()
+        nearest([texts[i] for i in queries], clf.corpus_.take(references), 1, clf.compressor_, clf.sep, n_jobs=1,
+                reference_sizes=clf.compressed_sizes_[references])
+        per_pair = (time.perf_counter() - started) / (len(queries) * len(references))
+        workers = effective_n_jobs(clf.n_jobs)
+        message += (f"; a sample of {len(queries) * len(references):,} pairs took {per_pair * 1e6:.1f} µs/pair, "
+                    f"so about {_duration(n_pairs * per_pair / workers)} on {workers} worker(s)")
+        if options.cache_dir:
+            message += " (chunks already in --cache-dir are skipped)"
+    _note(options, message)
+
+
+def _predict(options, model, texts):
+    """Predicted labels and the kernel's statistics (None for models without a kernel)."""
+    if not isinstance(model, NCDClassifier):
+        return model.predict(texts), None
+    _announce_job(options, model, texts)
+    distances, indices, stats = nearest(texts, model.corpus_, model.n_neighbors, model.compressor_, model.sep,
+                                        model.n_jobs, cache_dir=model.cache_dir, verbose=model.verbose,
+                                        reference_sizes=model.compressed_sizes_, return_stats=True)
+    return model.predict_from_neighbors(distances, indices)[0], stats
+
+
+def _kernel_summary(stats) -> dict | None:
+    if stats is None:
+        return None
+    return {"n_pairs": stats.n_pairs, "n_pairs_computed": stats.n_pairs_computed,
+            "n_pairs_from_cache": stats.n_pairs - stats.n_pairs_computed, "seconds": stats.seconds,
+            "pairs_per_second": stats.n_pairs_computed / stats.seconds if stats.n_pairs_computed else None}
+
+
+def _format_report(title: str, scores: dict, kernel: dict | None, wall_seconds: float) -> str:
+    width = max([5] + [len(entry["name"]) for entry in scores["per_class"]])
+    lines = [title, f"accuracy  {scores['accuracy']:.4f}", f"macro-F1  {scores['macro_f1']:.4f}",
+             f"{'class':<{width}}  {'support':>8}  {'predicted':>9}  {'correct':>8}"]
+    lines += [f"{e['name']:<{width}}  {e['support']:>8,}  {e['predicted']:>9,}  {e['correct']:>8,}"
+              for e in scores["per_class"]]
+    if kernel is not None:
+        speed = "" if kernel["pairs_per_second"] is None else f", {kernel['pairs_per_second']:,.0f} pairs/s"
+        lines.append(f"pairs     {kernel['n_pairs_computed']:,} computed, {kernel['n_pairs_from_cache']:,} from "
+                     f"cache, {kernel['seconds']:.1f} s{speed}")
+    lines.append(f"wall time {wall_seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def _configuration(options, model, train, target) -> dict:
+    params = model.get_params() if hasattr(model, "get_params") else {}
+    if isinstance(model, NCDClassifier):
+        params["compressor"] = model.compressor_.spec
+    return {
+        "argv": options.argv,
+        "model": options.model,
+        "parameters": params,
+        "seed": options.seed,
+        "train": {"data": options.train, "split": train.split, "n_train": options.n_train,
+                  "n_per_class": options.n_per_class, "n": len(train), "class_names": train.class_names,
+                  "rows": train.rows.tolist()},
+        "target": target,
+        "text_column": options.text_column,
+        "label_column": options.label_column,
+    }
+
+
+def _write_json(path, payload: dict) -> None:
+    path = Path(path).expanduser()
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(payload, indent=1, default=_json_value) + "\n")
+    partial.replace(path)
+
+
+def _json_value(value):
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    return str(value)
+
+
+def _environment() -> dict:
+    return {"npc_version": __version__, "python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count()}
+
+
+def run_classify(options: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    if options.n_train is not None and options.n_per_class is not None:
+        raise UsageError("give --n-train or --n-per-class, not both")
+    if options.test is None and options.predict is None and not has_splits(options.train):
+        raise UsageError(f"--train {options.train} is one split (a single file or folder of class folders); "
+                         "give --test FILE to evaluate or --predict FILE to label new texts")
+    train = _load(options, options.train, "train", options.n_train)
+    _note(options, f"train  {_describe(train)}")
+    model = MODELS[options.model](options)
+    if options.predict is not None:
+        return _run_prediction(options, model, train, started)
+    test = _load(options, options.test or options.train, options.test_split, options.n_test)
+    _note(options, f"test   {_describe(test)}")
+    y_train, y_test, class_names = _comparable_labels(train, test)
+    unseen = np.setdiff1d(y_test, y_train)
+    if len(unseen):
+        _note(options, f"note: test labels never seen in training: {', '.join(map(str, unseen[:10].tolist()))}; "
+                       "those items cannot be predicted right")
+    _fit(model, train.texts, y_train)
+    predicted, stats = _predict(options, model, test.texts)
+    wall_seconds = time.perf_counter() - started
+    scores, kernel = score_predictions(y_test, predicted, class_names), _kernel_summary(stats)
+    title = (f"{options.model} on {test.name} {test.split} ({len(test):,} texts), trained on {train.name} "
+             f"{train.split} ({len(train):,} texts)")
+    print(_format_report(title, scores, kernel, wall_seconds))
+    if options.output:
+        target = {"data": options.test or options.train, "split": test.split, "n_test": options.n_test,
+                  "n": len(test), "class_names": test.class_names}
+        _write_json(options.output, {
+            **_environment(),
+            "config": _configuration(options, model, train, target),
+            "report": {**scores, "kernel": kernel, "wall_seconds": wall_seconds},
+            "predictions": {"rows": test.rows, "true": y_test, "predicted": predicted},
+        })
+        _note(options, f"wrote {options.output}")
+    return EXIT_OK
+
+
+def _run_prediction(options, model, train, started) -> int:
+    try:
+        texts = load_texts(options.predict, text_column=options.text_column)
+    except DatasetError as error:
+        raise UsageError(str(error)) from error
+    if not texts:
+        raise UsageError(f"--predict {options.predict} holds no text")
+    _note(options, f"predict {options.predict}: {len(texts):,} texts")
+    _fit(model, train.texts, train.labels)
+    predicted, stats = _predict(options, model, texts)
+    names = train.label_names(predicted)
+    sys.stdout.write("".join(f"{name}\n" for name in names))
+    wall_seconds = time.perf_counter() - started
+    _note(options, f"labelled {len(texts):,} texts in {wall_seconds:.1f} s")
+    if options.output:
+        target = {"predict": options.predict, "n": len(texts)}
+        _write_json(options.output, {
+            **_environment(),
+            "config": _configuration(options, model, train, target),
+            "report": {"kernel": _kernel_summary(stats), "wall_seconds": wall_seconds},
+            "predictions": {"predicted": predicted, "names": names},
+        })
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- npc datasets
+
+def _datasets_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_data_arguments(parser)
+    actions = parser.add_subparsers(dest="action", metavar="{info}")
+    info = actions.add_parser("info", help="splits, class counts and sources of one data set",
+                              description="Splits, class counts and sources of one data set.")
+    info.add_argument("name", help="a data set name")
+    _add_data_arguments(info)
+
+
+def run_datasets(options: argparse.Namespace) -> int:
+    if options.action == "info":
+        return _dataset_info(options)
+    local = available_datasets(options.data_dir)
+    print(f"{'name':<20} {'train':>8} {'validation':>10} {'test':>8} {'classes':>7}  location")
+    for entry in local:
+        splits = entry["splits"]
+        counts = [f"{splits[s]:,}" if s in splits else "-" for s in ("train", "validation", "test")]
+        classes = len(entry["class_names"]) if entry["class_names"] else "?"
+        print(f"{entry['name']:<20} {counts[0]:>8} {counts[1]:>10} {counts[2]:>8} {classes:>7}  "
+              f"{entry['location']} ({entry['path']})")
+    from npc._hub import HUB_SOURCES
+
+    names = {entry["name"]: entry for entry in local}
+    remote = [name for name in sorted(HUB_SOURCES)
+              if name not in names or not {"train", "test"} <= set(names[name]["splits"])]
+    print(f"\nfrom the Hugging Face hub when online (then cached): {', '.join(remote)}")
+    return EXIT_OK
+
+
+def _dataset_info(options) -> int:
+    try:
+        info = dataset_info(options.name, options.data_dir)
+    except DatasetError as error:
+        raise UsageError(str(error)) from error
+    print(info["name"])
+    if info["local"] is None:
+        print("  local copy: none")
+    else:
+        print(f"  local copy: {info['local']['location']} ({info['local']['path']})")
+        for split in info["local"]["splits"]:
+            data = load_dataset(info["name"], split, data_dir=options.data_dir)
+            counts = ", ".join(f"{name} {count:,}" for name, count in data.class_counts().items())
+            print(f"  {split}: {len(data):,} texts, mean {np.mean([len(t) for t in data.texts]):,.0f} chars; {counts}")
+    if info["hub"] is not None:
+        hub = info["hub"]
+        config = f" (configuration {hub['config']})" if hub["config"] else ""
+        print(f"  hub: {hub['id']}{config}; text = {hub['text']}; label = {hub['label']}")
+        print(f"  {hub['description']}")
+    return EXIT_OK
+
+
+COMMANDS: list[Command] = [
+    Command("classify", "classify a test set (or new texts) by compression distance and report scores",
+            _classify_arguments, run_classify),
+    Command("datasets", "list the data sets available here, or `info NAME` about one",
+            _datasets_arguments, run_datasets),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="npc", description="Compression-based text classification (normalized compression distance, kNN).",
+        epilog="Run `npc COMMAND --help` for the options of a command.")
+    parser.add_argument("--version", action="version", version=f"npc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        sub = commands.add_parser(command.name, help=command.help,
+                                  description=command.help[0].upper() + command.help[1:] + ".")
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``npc`` command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    try:
+        options = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version and usage errors (argparse printed them)
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    options.argv = argv
+    try:
+        return options.run(options)
+    except UsageError as error:
+        print(f"npc {options.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        cache_dir = getattr(options, "cache_dir", None)
+        if cache_dir:
+            print(f"\nnpc: interrupted. Finished chunks are saved in {cache_dir}; "
+                  "run the same command again to resume.", file=sys.stderr)
+        else:
+            print("\nnpc: interrupted; nothing was kept (give --cache-dir DIR to make long runs resumable).",
+                  file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # one readable line instead of a traceback
+        if os.environ.get("NPC_DEBUG"):
+            raise
+        print(f"npc {options.command}: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
