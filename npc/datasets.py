@@ -19,6 +19,7 @@ it looked and how to supply a local copy.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -167,13 +168,13 @@ def load_texts(path, *, text_column: str = "text") -> list[str]:
     Every line is one text, so results align with the file's lines.
     """
     if str(path) == "-":
-        return sys.stdin.read().splitlines()
+        return _lines(sys.stdin.read())
     path = Path(path).expanduser()
     if not path.is_file():
         raise DatasetNotFoundError(f"No such file: {path}.")
     kind = FILE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        return _read_text(path).splitlines()
+        return _lines(_read_text(path))
     return _read_table(path, kind, text_column, None)[0]
 
 
@@ -272,7 +273,7 @@ def _read_path(path: Path, split, text_column, label_column):
                 f"(use {', '.join(sorted(FILE_SUFFIXES))}, or a folder of class folders)."
             )
         texts, labels = _read_table(path, kind, text_column, label_column)
-        return texts, _as_label_array(labels), None
+        return texts, _as_label_array(labels, path), None
     source = _split_source(path, split)
     if source is not None:
         if source.is_dir():
@@ -298,7 +299,7 @@ def _split_source(folder: Path, split: str) -> Path | None:
 def _read_split_folder(folder: Path, split, text_column, label_column):
     """``<folder>/<split>.parquet`` and its optional ``labels.json`` (id → class name)."""
     texts, labels = _read_table(folder / f"{split}.parquet", "parquet", text_column, label_column)
-    labels = _as_label_array(labels)
+    labels = _as_label_array(labels, folder / f"{split}.parquet")
     names_path = folder / "labels.json"
     class_names = None
     if names_path.is_file() and labels.dtype.kind == "i":
@@ -343,42 +344,66 @@ def _check_columns(path, present, wanted) -> None:
 
 def _read_csv(path: Path, delimiter: str, wanted):
     csv.field_size_limit(sys.maxsize)
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        _check_columns(path, reader.fieldnames or [], wanted)
-        try:
-            records = list(reader)
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise DatasetError(f"Cannot read {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {error}") from error
-    return {name: [record[name] for record in records] for name in wanted}
+    extra = object()  # restkey of fields beyond the header's
+    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter, restkey=extra)
+    _check_columns(path, reader.fieldnames or [], wanted)
+    columns = {name: [] for name in wanted}
+    try:
+        for record in reader:
+            # A short row gets None for its missing fields, a long one a list under `extra`.
+            n_fields = sum(value is not None for key, value in record.items() if key is not extra)
+            n_fields += len(record.get(extra, ()))
+            if n_fields != len(reader.fieldnames):
+                raise DatasetError(
+                    f"{path}:{reader.line_num}: {n_fields} field(s) where the header has "
+                    f"{len(reader.fieldnames)}; quote texts that contain {delimiter!r} or a quote character."
+                )
+            for name in wanted:
+                columns[name].append(record[name])
+    except csv.Error as error:
+        raise DatasetError(f"Cannot read {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {error}") from error
+    return columns
 
 
 def _read_json_lines(path: Path, wanted):
     columns = {name: [] for name in wanted}
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
-            if not isinstance(record, dict):
-                raise DatasetError(f"{path}:{number} is not a JSON object.")
-            if number == 1:
-                _check_columns(path, list(record), wanted)
-            for name in wanted:
-                if name not in record:
-                    raise DatasetError(f"{path}:{number} has no {name!r} field.")
-                columns[name].append(record[name])
+    for number, line in enumerate(_lines(_read_text(path)), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
+        if not isinstance(record, dict):
+            raise DatasetError(f"{path}:{number} is not a JSON object.")
+        if number == 1:
+            _check_columns(path, list(record), wanted)
+        for name in wanted:
+            if name not in record:
+                raise DatasetError(f"{path}:{number} has no {name!r} field.")
+            columns[name].append(record[name])
     return columns
 
 
 def _read_text(path: Path) -> str:
+    """The file decoded as UTF-8 (a leading byte-order mark dropped)."""
+    data = path.read_bytes()
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
-        raise DatasetError(f"{path} is not UTF-8 text ({error.reason} at byte {error.start}).") from error
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DatasetError(
+            f"{path} is not UTF-8 text ({error.reason} at byte {error.start}, line {line}); save it as UTF-8."
+        ) from error
+
+
+def _lines(text: str) -> list[str]:
+    r"""Lines ended by \n, \r\n or \r only: ``str.splitlines`` also splits at form feeds,
+    U+0085 and U+2028, which would misalign texts with the file's lines."""
+    lines = io.StringIO(text, newline=None).read().split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _read_class_folders(folder: Path):
@@ -398,15 +423,25 @@ def _read_class_folders(folder: Path):
     return texts, np.asarray(labels), None
 
 
-def _as_label_array(labels) -> np.ndarray:
+def _as_label_array(labels, source) -> np.ndarray:
     """Labels as int64 when all are integers (or integer strings), else as strings."""
     for row, label in enumerate(labels):
+        if not isinstance(label, (str, int, float, np.generic, type(None))):
+            raise DatasetError(f"{source}: row {row} has label {label!r}; one int or string per text is needed "
+                               "(multi-label data is not supported).")
         if label is None or label == "" or (isinstance(label, float) and np.isnan(label)):
-            raise DatasetError(f"Row {row} has no label ({label!r}); every labelled text needs one.")
+            raise DatasetError(f"{source}: row {row} has no label ({label!r}); every labelled text needs one.")
     try:
-        return np.asarray([int(label) if isinstance(label, str) else label for label in labels], dtype=np.int64)
+        return np.asarray([_as_int(label) for label in labels], dtype=np.int64)
     except (TypeError, ValueError, OverflowError):
         return np.asarray([str(label) for label in labels])
+
+
+def _as_int(label) -> int:
+    # int(1.5) would silently merge classes 1.5 and 1.2; such labels stay names.
+    if isinstance(label, (float, np.floating)) and not float(label).is_integer():
+        raise ValueError(f"{label!r} is not an integer")
+    return int(label)
 
 
 def _stratified_rows(labels: np.ndarray, n: int, seed: int, name: str, split: str) -> np.ndarray:

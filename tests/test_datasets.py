@@ -156,7 +156,7 @@ def test_missing_column_names_the_file_and_the_columns(tmp_path, suffix):
 def test_missing_label_is_refused(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("text,label\na,x\nb,\n")
-    with pytest.raises(DatasetError, match=r"Row 1 has no label"):
+    with pytest.raises(DatasetError, match=r"row 1 has no label"):
         load_dataset(path)
 
 
