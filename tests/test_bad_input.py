@@ -1,5 +1,8 @@
 """Bad and unusual input: a clear error naming the problem, or a correct result.
 
+Library: ``ValueError``/``TypeError`` naming the item, column or parameter. Command line:
+one line on stderr and exit code 2 (argparse's own errors print the usage first).
+
 Covered elsewhere and not repeated here: an empty training set, ``None`` among the texts,
 texts and labels of different lengths, a NaN label, ``n_neighbors`` of 0 or larger than
 the training set, an unknown tie rule (``tests/test_classifier.py``, ``tests/test_vote.py``,
@@ -7,6 +10,11 @@ the training set, an unknown tie rule (``tests/test_classifier.py``, ``tests/tes
 (``tests/test_compressors.py``).
 """
 
+import json
+import os
+import re
+import subprocess
+import sys
 import tracemalloc
 
 import numpy as np
@@ -234,3 +242,136 @@ def test_ncd_sees_no_further_back_than_the_compressor_window():
     assert pairwise_ncd([text], [text], compressor="gzip")[0, 0] > 0.99
     short = text[:30_000]
     assert pairwise_ncd([short], [short], compressor="gzip")[0, 0] < 0.05
+
+
+# --- the command line: one line on stderr and exit code 2 ----------------------------------
+
+GOOD_CSV = "text,label\nthe cat sat on the mat,pets\nstocks fell on wall street,finance\n" \
+           "a kitten purrs,pets\nshares rose,finance\n"
+
+
+def write(path, content):
+    """Write ``content`` (str as UTF-8, or bytes) and return the path as a str."""
+    if isinstance(content, str):
+        content = content.encode()
+    path.write_bytes(content)
+    return str(path)
+
+
+def write_parquet(path, columns):
+    pa = pytest.importorskip("pyarrow")
+    pytest.importorskip("pyarrow.parquet").write_table(pa.table(columns), path)
+    return str(path)
+
+
+def write_class_folder(root, files):
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        write(root / name, content)
+    return str(root)
+
+
+BAD_FILES = {
+    "csv-latin-1": (lambda d: write(d / "t.csv", "text,label\ncafé au lait,food\n".encode("latin-1")),
+                    r"t\.csv is not UTF-8 text \(invalid continuation byte at byte 14, line 2\)"),
+    "csv-short-row": (lambda d: write(d / "t.csv", "text,label\na cat,pets\nno label here\n"),
+                      r"t\.csv:3: 1 field\(s\) where the header has 2; quote texts that contain ','"),
+    "csv-long-row": (lambda d: write(d / "t.csv", "text,label\na cat,pets\nhello, world,finance\n"),
+                     r"t\.csv:3: 3 field\(s\) where the header has 2"),
+    "csv-unclosed-quote": (lambda d: write(d / "t.csv", 'text,label\n"a cat,pets\nb,finance\n'),
+                           r"t\.csv:3: 1 field\(s\) where the header has 2"),
+    "csv-no-rows": (lambda d: write(d / "t.csv", "text,label\n"), r"t\.csv \(\w+\) holds no texts"),
+    "tsv-missing-column": (lambda d: write(d / "t.tsv", "review\tlabel\na cat\tpets\n"),
+                           r"t\.tsv has no column 'text' \(its columns: review, label\)"),
+    "jsonl-latin-1": (lambda d: write(d / "t.jsonl", '{"text": "café", "label": 1}\n'.encode("latin-1")),
+                      r"t\.jsonl is not UTF-8 text"),
+    "parquet-int-texts": (lambda d: write_parquet(d / "t.parquet", {"text": [1, 2], "label": ["a", "b"]}),
+                          r"t\.parquet: row 0 has text=1, not a text"),
+    "parquet-null-text": (lambda d: write_parquet(d / "t.parquet", {"text": ["a", None], "label": ["a", "b"]}),
+                          r"t\.parquet: row 1 has text=None, not a text"),
+    "parquet-multi-label": (lambda d: write_parquet(d / "t.parquet", {"text": ["a", "b"], "label": [[1, 2], [3]]}),
+                            r"t\.parquet: row 0 has label \[1, 2\]; one int or string per text is needed"),
+    "parquet-nan-label": (lambda d: write_parquet(d / "t.parquet", {"text": ["a", "b"], "label": [1.0, None]}),
+                          r"t\.parquet: row 1 has no label \(None\)"),
+    "parquet-not-parquet": (lambda d: write(d / "t.parquet", "text,label\n"), r"Cannot read .*t\.parquet as parquet"),
+    "folder-without-txt": (lambda d: write_class_folder(d / "f", {"pets/a.md": "cat", "finance/b.doc": "stocks"}),
+                           r"f holds no data: expected train/test files .* or one sub-folder of \.txt files"),
+    "folder-txt-not-utf8": (lambda d: write_class_folder(d / "f", {"pets/a.txt": b"caf\xe9"}),
+                            r"a\.txt is not UTF-8 text \(unexpected end of data at byte 3, line 1\)"),
+}
+
+
+@pytest.mark.parametrize("role", ["--train", "--test"])
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_cli_bad_data_file_is_one_line_and_exit_2(tmp_path, capsys, name, role):
+    from npc.cli import main
+
+    make, message = BAD_FILES[name]
+    bad, good = make(tmp_path), write(tmp_path / "good.csv", GOOD_CSV)
+    files = {"--train": good, "--test": good, role: bad}
+    assert main(["classify", "-q", "-k", "1", "--n-jobs", "1", *sum(map(list, files.items()), [])]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("npc classify: error: "), err
+    assert re.search(message, err), err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--level", "42"], r"error: Level 42 is out of range for compressor 'gzip' \(valid: 0\.\.9\)"),
+        (["--compressor", "zstd", "--level", "99"], r"error: Level 99 is out of range for compressor 'zstd'"),
+        (["--k", "9"], r"error: n_neighbors=9 is larger than the training set \(4 texts\)"),
+        (["--n-jobs", "0"], r"--n-jobs: 0 workers cannot run anything"),
+        (["--tie-break", "oracle"], r"--tie-break: invalid choice: 'oracle'"),
+        (["--compressor", "brotli"], r"--compressor: invalid choice: 'brotli'"),
+    ],
+)
+def test_cli_bad_options_exit_2_with_the_reason_on_the_last_line(tmp_path, capsys, arguments, message):
+    from npc.cli import main
+
+    good = write(tmp_path / "good.csv", GOOD_CSV)
+    assert main(["classify", "-q", "--n-jobs", "1", "--train", good, "--test", good, *arguments]) == 2
+    assert re.search(message, capsys.readouterr().err.splitlines()[-1])
+
+
+def test_cli_unusable_cache_dir_is_a_one_line_warning_and_the_run_completes(tmp_path, capsys):
+    from npc.cli import main
+
+    good = write(tmp_path / "good.csv", GOOD_CSV)
+    assert main(["classify", "-q", "-k", "1", "--n-jobs", "1", "--train", good, "--test", good,
+                 "--cache-dir", good]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("npc classify: warning: Cannot use cache_dir=") and len(captured.err.splitlines()) == 1
+    assert "running without a cache" in captured.err and "accuracy  1.0000" in captured.out
+
+
+def test_cli_reports_test_texts_that_are_in_the_training_data(tmp_path, capsys):
+    from npc.cli import main
+
+    good = write(tmp_path / "good.csv", GOOD_CSV)
+    test = write(tmp_path / "test.csv", "text,label\na kitten purrs,pets\nbonds fell,finance\n")
+    assert main(["classify", "-k", "1", "--n-jobs", "1", "--train", good, "--test", test,
+                 "--output", str(tmp_path / "report.json")]) == 0
+    assert "note: 1 test texts (50.0%) appear verbatim in the training data" in capsys.readouterr().err
+    assert json.loads((tmp_path / "report.json").read_text())["report"]["test_texts_in_train"] == 1
+
+
+def test_cli_legitimate_oddities(tmp_path, capsys):
+    """Fractional labels stay class names (never truncated into one class), NUL and
+    form feeds stay inside their text, and predictions align with the file's lines."""
+    from npc.cli import main
+
+    train = write_parquet(tmp_path / "t.parquet", {"text": ["a cat\x00sat", "stocks fell", "a dog ran"],
+                                                   "label": [1.2, 1.7, 1.2]})
+    new = write(tmp_path / "new.txt", "a cat\x0csat\nstocks\x85fell\u2028down\n")
+    assert main(["classify", "-q", "-k", "1", "--n-jobs", "1", "--train", train, "--predict", new]) == 0
+    assert capsys.readouterr().out.splitlines() == ["1.2", "1.7"]
+
+
+def test_cli_bad_file_in_a_real_process_prints_one_line(tmp_path):
+    bad = write(tmp_path / "t.csv", "text,label\ncafé,food\n".encode("latin-1"))
+    done = subprocess.run([sys.executable, "-m", "npc", "classify", "--train", bad, "--test", bad],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "HF_DATASETS_OFFLINE": "1"})
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"npc classify: error: {bad} is not UTF-8 text "
+                                        "(invalid continuation byte at byte 14, line 2); save it as UTF-8."]
