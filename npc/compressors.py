@@ -33,10 +33,19 @@ __all__ = [
     "available_compressors",
 ]
 
-# Copying a level-9 deflate state (~256 KiB of tables) costs about as much as compressing
-# ~1.3 KB of text (measured on IMDb and AG News, see experiments/bench_kernel.py), so
-# shorter heads are recompressed with every tail instead.
-STATE_COPY_MIN_BYTES = 1536
+# Copying a deflate state (with the smallest exact window, below) costs about as much as
+# recompressing ~750 bytes of text at level 9: shorter heads are recompressed with every
+# tail instead. Measured on IMDb and AG News by experiments/bench_kernel.py, whose
+# "crossover" table shows both costs against the head length.
+STATE_COPY_MIN_BYTES = 768
+
+# zlib finds the same matches with a smaller window as long as the whole input fits in it
+# (positions never slide and no distance exceeds the window's reach, 2**wbits - 262), and
+# copying a small window is cheaper. zlib-ng builds differ, so only the reference zlib
+# gets small windows; level 0 also caps stored blocks at the window size, so it is excluded.
+_MIN_WINDOW_BITS = 9
+_WINDOW_LOOKAHEAD = 262
+_SMALL_WINDOWS = "ng" not in zlib.ZLIB_RUNTIME_VERSION.lower()
 
 
 class Prefix:
@@ -63,8 +72,7 @@ class Prefix:
         if out is None:
             out = np.empty(len(tails), dtype=np.int64)
         size, head = self._size, self.head
-        for j, tail in enumerate(tails):
-            out[j] = size(head + tail)
+        out[:] = [size(head + tail) for tail in tails]
         return out
 
 
@@ -137,37 +145,64 @@ else:  # pragma: no cover - zlib.compress has no wbits before Python 3.11
         return len(state.compress(data)) + len(state.flush())
 
 
-class _DeflatePrefix(Prefix):
-    """Deflate-family prefix: copies the compressor state after ``head``.
+def _window_bits(level: int, lengths: np.ndarray) -> np.ndarray:
+    """Smallest raw-deflate windows that compress inputs of ``lengths`` bytes exactly as a full one."""
+    if not _SMALL_WINDOWS or level == 0:
+        return np.full(np.shape(lengths), zlib.MAX_WBITS, dtype=np.int64)
+    needed = np.ceil(np.log2(np.asarray(lengths, dtype=np.float64) + _WINDOW_LOOKAHEAD))
+    return np.clip(needed, _MIN_WINDOW_BITS, zlib.MAX_WBITS).astype(np.int64)
 
-    The state copy replaces recompressing ``head`` for each tail; it pays off only for
-    long heads (see ``STATE_COPY_MIN_BYTES``), so short heads are recompressed.
+
+class _DeflatePrefix(Prefix):
+    """Deflate-family prefix: copy the compressor state after ``head``, or recompress it.
+
+    Copying the state saves recompressing ``head`` but costs a copy of zlib's tables and a
+    slower search of each tail against the head, so it wins only for long heads (see
+    ``STATE_COPY_MIN_BYTES``). Both ways give the one-shot sizes.
     """
 
     def __init__(self, head: bytes, level: int, overhead: int, reuse_state: bool | None):
         super().__init__(head, lambda data: _raw_deflate_size(data, level) + overhead)
-        if reuse_state is None:
-            reuse_state = len(head) >= STATE_COPY_MIN_BYTES
-        self._state = None
-        if reuse_state:
-            self._state = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-            self._head_bytes = len(self._state.compress(head)) + overhead
+        self._level = level
+        self._overhead = overhead
+        self.reuse_state = len(head) >= STATE_COPY_MIN_BYTES if reuse_state is None else reuse_state
+        self._states: dict[int, tuple[object, int]] = {}
+
+    def _state(self, wbits: int):
+        """``(compressobj after head, bytes it has already output + overhead)`` for a window."""
+        found = self._states.get(wbits)
+        if found is None:
+            state = zlib.compressobj(self._level, zlib.DEFLATED, -wbits)
+            found = self._states[wbits] = (state, len(state.compress(self.head)) + self._overhead)
+        return found
 
     def size_with(self, tail: bytes) -> int:
-        if self._state is None:
+        if not self.reuse_state:
             return super().size_with(tail)
-        state = self._state.copy()
-        return self._head_bytes + len(state.compress(tail)) + len(state.flush())
+        state, base = self._state(int(_window_bits(self._level, len(self.head) + len(tail))))
+        state = state.copy()
+        return base + len(state.compress(tail)) + len(state.flush())
 
     def sizes_with(self, tails: Sequence[bytes], out: np.ndarray | None = None) -> np.ndarray:
-        if self._state is None:
-            return super().sizes_with(tails, out)
         if out is None:
             out = np.empty(len(tails), dtype=np.int64)
-        copy, base = self._state.copy, self._head_bytes
-        for j, tail in enumerate(tails):
-            state = copy()
-            out[j] = base + len(state.compress(tail)) + len(state.flush())
+        head, level = self.head, self._level
+        if not self.reuse_state:
+            if sys.version_info >= (3, 11):
+                compress = zlib.compress
+                out[:] = [len(compress(head + tail, level, -zlib.MAX_WBITS)) for tail in tails]
+                out += self._overhead
+                return out
+            return super().sizes_with(tails, out)  # pragma: no cover
+        # Group the tails by the window they need, so each group copies one state.
+        lengths = np.fromiter(map(len, tails), dtype=np.int64, count=len(tails))
+        needed = _window_bits(level, lengths + len(head))
+        for wbits in np.unique(needed).tolist():
+            state, base = self._state(wbits)
+            copy = state.copy
+            group = np.flatnonzero(needed == wbits)
+            out[group] = [len((copied := copy()).compress(tails[j])) + len(copied.flush()) for j in group.tolist()]
+            out[group] += base
         return out
 
 
@@ -190,7 +225,8 @@ class _DeflateFamily(Compressor):
             The shared prefix.
         reuse_state : bool, optional
             Copy the compressor state after ``head`` (True) or recompress ``head`` with
-            every tail (False). ``None`` decides by the length of ``head``.
+            every tail (False). ``None`` copies when ``head`` has at least
+            ``STATE_COPY_MIN_BYTES`` bytes. The sizes are the same either way.
         """
         return _DeflatePrefix(head, self.level, self.overhead, reuse_state)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterable, Mapping, Set
 
 import numpy as np
@@ -18,8 +19,9 @@ class Corpus:
     taken as they are.
 
     When pickled (to go to a joblib or Dask worker) a corpus travels as two numpy arrays,
-    so joblib memory-maps it once per worker and Dask scatters it once, instead of
-    pickling one Python object per text with every task.
+    so joblib's process backend memory-maps it once for all workers, and ``sys.getsizeof``
+    reports the texts' memory, so joblib's Dask backend scatters it once instead of
+    sending it with every task.
 
     Parameters
     ----------
@@ -34,6 +36,12 @@ class Corpus:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def __sizeof__(self) -> int:
+        # The memory of the texts, not of the list's pointers alone: Dask (through joblib)
+        # scatters an argument to the workers once instead of sending it with every task
+        # only when ``sys.getsizeof`` reports it as large.
+        return object.__sizeof__(self) + sys.getsizeof(self.items) + sum(map(sys.getsizeof, self.items))
 
     def __getitem__(self, index):
         if isinstance(index, slice):

@@ -116,3 +116,25 @@ def test_compressors_compare_by_type_and_level():
     assert get_compressor("gzip", 9) == get_compressor("gzip")
     assert get_compressor("gzip", 9) != get_compressor("zlib", 9)
     assert isinstance(get_compressor("lz4"), Compressor)
+
+
+@pytest.mark.parametrize("name", ["gzip", "deflate"])
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_deflate_state_copy_with_small_windows_equals_one_shot(name, level, real_texts):
+    # Inputs around each window's reach (2**w - 262 bytes), where a window one size too
+    # small would give different output: the copied states pick windows exactly.
+    text = " ".join(real_texts).encode()
+    head = text[:300]
+    compressor = get_compressor(name, level)
+    tails = [text[300:300 + n] for w in range(9, 16) for n in range((1 << w) - 600, (1 << w) - 300, 5)]
+    expected = [len(ONE_SHOT[name](head + tail, level)) for tail in tails]
+    assert compressor.prefix(head, reuse_state=True).sizes_with(tails).tolist() == expected
+
+
+def test_deflate_prefix_copies_the_state_only_for_long_heads():
+    from npc.compressors import STATE_COPY_MIN_BYTES
+
+    compressor = get_compressor("gzip")
+    assert compressor.prefix(b"x" * STATE_COPY_MIN_BYTES).reuse_state
+    assert not compressor.prefix(b"x" * (STATE_COPY_MIN_BYTES - 1)).reuse_state
+    assert not compressor.prefix(b"x" * 5000, reuse_state=False).reuse_state

@@ -1,0 +1,159 @@
+"""Full IMDb (25,000 test x 25,000 train = 625 million pairs): top-10 neighbours per compressor.
+
+Each run goes through npc's chunk cache (default ``results/cache/imdb_full``, 100 test rows
+per chunk, ~16 KB a chunk), so an interrupted run resumes where it stopped, in this session
+or the next. A finished run writes the neighbour file ``results/runs/imdb__<spec>.npz``
+(the run-file format of the paper tables) and its figures (wall time of the completing
+session, pairs per second, peak RSS of the process tree, accuracy at k=1 and k=2 with the
+``nearest`` tie rule) into ``results/imdb_full.json`` and ``.md``.
+
+Usage (each run in the background, lowest priority)::
+
+    NPC_DATA_DIR=/path/to/data nohup nice -n 19 python experiments/imdb_full.py lz4 > imdb_lz4.log 2>&1 &
+    python experiments/imdb_full.py --status          # chunks done per compressor
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from npc.compressors import get_compressor
+from npc.kernel import nearest
+from npc.vote import vote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from resources import PeakMemory, git_commit, machine  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "results"
+N_NEIGHBORS = 10
+CHUNK_ROWS = 100
+SEPARATOR = " "
+
+
+def read_imdb(split: str):
+    """Texts and labels of ``$NPC_DATA_DIR/imdb/<split>.parquet``."""
+    import pyarrow.parquet as pq
+
+    root = os.environ.get("NPC_DATA_DIR")
+    if not root:
+        raise SystemExit("Set NPC_DATA_DIR to the folder holding imdb/{train,test}.parquet.")
+    table = pq.read_table(Path(root) / "imdb" / f"{split}.parquet", columns=["text", "label"])
+    return table.column("text").to_pylist(), np.asarray(table.column("label").to_pylist(), dtype=np.int64)
+
+
+def chunk_status(cache_dir: Path) -> dict[str, tuple[int, int]]:
+    """``{spec: (chunks done, chunks in the job)}`` for every IMDb job in ``cache_dir``."""
+    status = {}
+    for manifest in sorted(cache_dir.glob("*/manifest.json")):
+        job = json.loads(manifest.read_text())
+        spec = job["compressor"].rsplit(".", 1)[1].removesuffix("Compressor").lower()
+        spec = f"{spec}-{job['level']}" if job["level"] is not None else spec
+        total = -(-job["n_queries"] // job["chunk_rows"])
+        status[spec] = (len(list(manifest.parent.glob("chunk-*.npz"))), total)
+    return status
+
+
+def update_results(spec: str, entry: dict) -> None:
+    """Merge one compressor's entry into results/imdb_full.json and rewrite the .md table."""
+    path = RESULTS / "imdb_full.json"
+    results = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+    results["runs"][spec] = entry
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    lines = [
+        "# Full IMDb, 25,000 x 25,000 pairs (top-10 neighbours by NCD)",
+        "",
+        "Made by `python experiments/imdb_full.py <compressor> [--level L] --n-jobs 2` (one run per row;",
+        "see each row's command and commit in `imdb_full.json`). Accuracy: k-NN vote over the",
+        "nearest neighbours, ties to the nearest neighbour's class (`tie_break=\"nearest\"`).",
+        "Wall time and pairs/s are those of the session that finished the run (pairs it computed",
+        "itself / its wall time); peak RSS is the sum over the process tree (script + workers).",
+        "",
+        "| compressor | accuracy k=1 | accuracy k=2 | pairs computed | wall time (s) | pairs/s | peak RSS (MiB) | machine | commit |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, run in sorted(results["runs"].items()):
+        lines.append(
+            f"| {name} | {run['accuracy_k1']:.4f} | {run['accuracy_k2_nearest']:.4f} | "
+            f"{run['pairs_computed']:,} | {run['wall_seconds']:,.0f} | {run['pairs_per_second']:,.0f} | "
+            f"{run['peak_rss_mib']:,.0f} | {run['machine']['cores']} cores, {run['machine']['cpu']} | "
+            f"`{run['commit'][:12]}` |"
+        )
+    (RESULTS / "imdb_full.md").write_text("\n".join(lines) + "\n")
+
+
+def run(compressor_name: str, level: int | None, n_jobs: int, cache_dir: Path, verbose: int) -> dict:
+    """Compute (or resume) one compressor's top-10 neighbours and record its figures."""
+    compressor = get_compressor(compressor_name, level)
+    train_texts, train_labels = read_imdb("train")
+    test_texts, test_labels = read_imdb("test")
+    started = time.time()
+    with PeakMemory() as memory:
+        distances, indices, stats = nearest(
+            test_texts, train_texts, N_NEIGHBORS, compressor, sep=SEPARATOR, n_jobs=n_jobs,
+            cache_dir=cache_dir, chunk_size=CHUNK_ROWS, verbose=verbose, return_stats=True,
+        )
+    neighbor_labels = train_labels[indices]
+    accuracy = {
+        k: float(np.mean(vote(neighbor_labels[:, :k], distances[:, :k], n_classes=2)[0] == test_labels))
+        for k in (1, 2)
+    }
+    commit = git_commit()
+    config = {"dataset": "imdb", "compressor": compressor.name, "level": compressor.level,
+              "separator": SEPARATOR, "K": N_NEIGHBORS, "commit": commit}
+    (RESULTS / "runs").mkdir(parents=True, exist_ok=True)
+    np.savez(
+        RESULTS / "runs" / f"imdb__{compressor.spec}.npz",
+        test_index=np.arange(len(test_texts)), train_index=np.arange(len(train_texts)),
+        neighbors=indices, distances=distances, config=np.array(json.dumps(config)),
+    )
+    entry = {
+        "command": "python experiments/imdb_full.py " + " ".join(sys.argv[1:]),
+        "commit": commit,
+        "machine": machine(),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "session_started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "n_pairs": stats.n_pairs,
+        "pairs_computed": stats.n_pairs_computed,
+        "chunks_from_cache": stats.n_chunks_cached,
+        "n_chunks": stats.n_chunks,
+        "wall_seconds": stats.seconds,
+        "pairs_per_second": stats.n_pairs_computed / stats.seconds if stats.n_pairs_computed else None,
+        "peak_rss_mib": memory.peak_mib,
+        "n_jobs": n_jobs,
+        "accuracy_k1": accuracy[1],
+        "accuracy_k2_nearest": accuracy[2],
+    }
+    update_results(compressor.spec, entry)
+    return entry
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("compressor", nargs="?", help="gzip, zstd, lz4, ... (omit with --status)")
+    parser.add_argument("--level", type=int, default=None)
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--cache-dir", type=Path, default=RESULTS / "cache" / "imdb_full")
+    parser.add_argument("--status", action="store_true", help="print chunks done per job and exit")
+    parser.add_argument("--verbose", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.status:
+        for spec, (done, total) in chunk_status(args.cache_dir).items():
+            print(f"{spec}: {done}/{total} chunks")
+        return 0
+    if args.compressor is None:
+        parser.error("a compressor is required (or --status)")
+    entry = run(args.compressor, args.level, args.n_jobs, args.cache_dir, args.verbose)
+    print(json.dumps(entry, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
