@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 import zlib
 from pathlib import Path
 
@@ -229,3 +230,29 @@ def test_unwritable_new_cache_folder_runs_without_cache(tmp_path, expected, monk
         distances, indices, stats = run_cached(tmp_path / "runs")
     assert stats.n_pairs_computed == len(QUERIES) * len(REFERENCES)
     assert_same((distances, indices), expected)
+
+
+def test_a_bit_flip_anywhere_in_a_chunk_is_detected_or_harmless(tmp_path):
+    """Flip one bit at every byte of a real chunk file: loading either reports damage
+    (the chunk would be recomputed) or returns exactly the stored arrays (the flip hit
+    bytes that do not carry data, such as a timestamp)."""
+    cache = npc.cache.ChunkCache(tmp_path, {"job": "bit flips"})
+    stored = {"distances": np.linspace(0, 1, 12).reshape(4, 3), "indices": np.arange(12).reshape(4, 3)}
+    cache.save(0, stored)
+    path = chunk_files(tmp_path)[0]
+    pristine = path.read_bytes()
+    shapes = {name: array.shape for name, array in stored.items()}
+    outcomes = {"detected": 0, "harmless": 0}
+    for position in range(len(pristine)):
+        damaged = bytearray(pristine)
+        damaged[position] ^= 1 << (position % 8)
+        path.write_bytes(bytes(damaged))
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            loaded = cache.load(0, shapes)
+        if loaded is None:
+            outcomes["detected"] += 1
+        else:
+            assert all(np.array_equal(loaded[name], stored[name]) for name in stored), f"byte {position}"
+            outcomes["harmless"] += 1
+    assert outcomes["detected"] > len(pristine) // 2, outcomes
