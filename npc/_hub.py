@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-__all__ = ["HubSource", "HUB_SOURCES", "hub_offline_reason", "fetch_split"]
+__all__ = ["HUB_SOURCES", "HubSource", "fetch_split", "hub_offline_reason"]
 
 _TRUE = {"1", "on", "yes", "true"}
 

@@ -37,7 +37,7 @@ from npc.evaluation import score_predictions, shared_texts
 from npc.kernel import nearest
 from npc.vote import TIE_BREAKS
 
-__all__ = ["main", "COMMANDS", "MODELS", "Command", "UsageError"]
+__all__ = ["COMMANDS", "MODELS", "Command", "UsageError", "main"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DATASET = "imdb-sample"
@@ -142,12 +142,12 @@ def _classify_arguments(parser: argparse.ArgumentParser) -> None:
                      help="write the report, the exact configuration and every prediction as JSON")
 
 
-def _load(options, source, split, n):
+def _load(options, source, split, n, n_per_class=None):
     """Load one split; turn data problems into usage errors (they need other arguments)."""
     try:
-        data = load_dataset(source, split, n=n, n_per_class=options.n_per_class if split == "train" else None,
-                            seed=options.seed, text_column=options.text_column,
-                            label_column=options.label_column, data_dir=options.data_dir)
+        data = load_dataset(source, split, n=n, n_per_class=n_per_class, seed=options.seed,
+                            text_column=options.text_column, label_column=options.label_column,
+                            data_dir=options.data_dir)
     except DatasetError as error:
         raise UsageError(str(error)) from error
     if not len(data):
@@ -200,6 +200,9 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
         workers = effective_n_jobs(clf.n_jobs)
         message += (f"; a sample of {len(queries) * len(references):,} pairs took {per_pair * 1e6:.1f} µs/pair, "
                     f"so about {_duration(n_pairs * per_pair / workers)} on {workers} worker(s)")
+        load, cores = os.getloadavg()[0], os.cpu_count() or 1
+        if load > cores:
+            message += f" if the cores were free (load average {load:.1f} on {cores} cores: expect longer)"
         if options.cache_dir:
             message += " (chunks already in --cache-dir are skipped)"
     _note(options, message)
@@ -281,7 +284,7 @@ def run_classify(options: argparse.Namespace) -> int:
     if options.test is None and options.predict is None and not has_splits(options.train):
         raise UsageError(f"--train {options.train} is one split (a single file or folder of class folders); "
                          "give --test FILE to evaluate or --predict FILE to label new texts")
-    train = _load(options, options.train, "train", options.n_train)
+    train = _load(options, options.train, "train", options.n_train, options.n_per_class)
     _note(options, f"train  {_describe(train)}")
     model = MODELS[options.model](options)
     if options.predict is not None:
@@ -448,8 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         cache_dir = getattr(options, "cache_dir", None)
         if cache_dir:
-            print(f"\nnpc: interrupted. Finished chunks are saved in {cache_dir}; "
-                  "run the same command again to resume.", file=sys.stderr)
+            print(f"\nnpc: interrupted. Chunks finished so far are kept in {cache_dir}; "
+                  "run the same command again to resume from them.", file=sys.stderr)
         else:
             print("\nnpc: interrupted; nothing was kept (give --cache-dir DIR to make long runs resumable).",
                   file=sys.stderr)

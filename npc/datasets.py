@@ -18,8 +18,6 @@ it looked and how to supply a local copy.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
@@ -30,6 +28,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from npc._files import (FILE_SUFFIXES, DatasetError, as_label_array, read_class_folders, read_table, read_text,
+                        split_lines)
 from npc._hub import HUB_SOURCES, fetch_split, hub_offline_reason
 
 __all__ = [
@@ -44,8 +44,6 @@ __all__ = [
 ]
 
 EMBEDDED_DIR = Path(__file__).parent / "data"
-FILE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                 ".json": "jsonl", ".parquet": "parquet"}
 ALIASES = {
     "dbpedia": "dbpedia_14",
     "yahoo_answers": "yahoo_answers_topics",
@@ -54,12 +52,6 @@ ALIASES = {
     "dengue_filipino": "filipino_dengue",
     "filipino": "filipino_dengue",
 }
-# aclImdb keeps its unlabelled reviews in train/unsup: not a class.
-IGNORED_CLASS_FOLDERS = {"unsup"}
-
-
-class DatasetError(ValueError):
-    """A data set cannot be read as asked (missing column, bad file, bad subsample)."""
 
 
 class DatasetNotFoundError(DatasetError):
@@ -168,17 +160,17 @@ def load_texts(path, *, text_column: str = "text") -> list[str]:
     Every line is one text, so results align with the file's lines.
     """
     if str(path) == "-":
-        return _lines(sys.stdin.read())
+        return split_lines(sys.stdin.read())
     path = Path(path).expanduser()
     if not path.is_file():
-        raise DatasetNotFoundError(f"No such file: {path}.")
+        raise DatasetNotFoundError(f"{path} is not a file (give a .txt, .csv, .tsv, .jsonl or .parquet file, or -).")
     kind = FILE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        return _lines(_read_text(path))
-    return _read_table(path, kind, text_column, None)[0]
+        return split_lines(read_text(path))
+    return read_table(path, kind, text_column, None)[0]
 
 
-def has_splits(name_or_path, *, data_dir=None) -> bool:
+def has_splits(name_or_path) -> bool:
     """Whether the source has separate splits (a name, or a folder of split files/folders)."""
     path = Path(name_or_path).expanduser()
     if path.is_file():
@@ -272,18 +264,18 @@ def _read_path(path: Path, split, text_column, label_column):
                 f"Cannot read {path}: unknown file type {path.suffix!r} "
                 f"(use {', '.join(sorted(FILE_SUFFIXES))}, or a folder of class folders)."
             )
-        texts, labels = _read_table(path, kind, text_column, label_column)
-        return texts, _as_label_array(labels, path), None
+        texts, labels = read_table(path, kind, text_column, label_column)
+        return texts, as_label_array(labels, path), None
     source = _split_source(path, split)
     if source is not None:
         if source.is_dir():
-            return _read_class_folders(source)
+            return read_class_folders(source)
         if source.suffix == ".parquet":
             return _read_split_folder(path, split, text_column, label_column)
         return _read_path(source, split, text_column, label_column)
     if _split_source(path, "train") is not None or _split_source(path, "test") is not None:
         raise DatasetNotFoundError(f"{path} has no {split!r} split (no {split}.parquet/.csv/.tsv/.jsonl or {split}/).")
-    return _read_class_folders(path)
+    return read_class_folders(path)
 
 
 def _split_source(folder: Path, split: str) -> Path | None:
@@ -298,8 +290,8 @@ def _split_source(folder: Path, split: str) -> Path | None:
 
 def _read_split_folder(folder: Path, split, text_column, label_column):
     """``<folder>/<split>.parquet`` and its optional ``labels.json`` (id → class name)."""
-    texts, labels = _read_table(folder / f"{split}.parquet", "parquet", text_column, label_column)
-    labels = _as_label_array(labels, folder / f"{split}.parquet")
+    texts, labels = read_table(folder / f"{split}.parquet", "parquet", text_column, label_column)
+    labels = as_label_array(labels, folder / f"{split}.parquet")
     names_path = folder / "labels.json"
     class_names = None
     if names_path.is_file() and labels.dtype.kind == "i":
@@ -309,139 +301,6 @@ def _read_split_folder(folder: Path, split, text_column, label_column):
             raise DatasetError(f"{folder / split}.parquet has label ids outside 0..{len(class_names) - 1} "
                                f"named in {names_path}.")
     return texts, labels, class_names
-
-
-def _read_table(path: Path, kind: str, text_column: str, label_column: str | None):
-    """``(texts, labels)`` from a CSV/TSV, JSON lines or parquet file (labels None if not asked)."""
-    wanted = [text_column] if label_column is None else [text_column, label_column]
-    if kind == "parquet":
-        try:
-            present = pq.read_schema(path).names
-        except (OSError, pa.ArrowException) as error:
-            raise DatasetError(f"Cannot read {path} as parquet: {error}") from error
-        _check_columns(path, present, wanted)
-        table = pq.read_table(path, columns=wanted)
-        columns = {name: table.column(name).to_pylist() for name in wanted}
-    elif kind == "jsonl":
-        columns = _read_json_lines(path, wanted)
-    else:
-        columns = _read_csv(path, "\t" if kind == "tsv" else ",", wanted)
-    texts = columns[text_column]
-    for row, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise DatasetError(f"{path}: row {row} has {text_column}={text!r}, not a text.")
-    return texts, None if label_column is None else columns[label_column]
-
-
-def _check_columns(path, present, wanted) -> None:
-    missing = [name for name in wanted if name not in present]
-    if missing:
-        raise DatasetError(
-            f"{path} has no column {missing[0]!r} (its columns: {', '.join(map(str, present)) or 'none'}); "
-            "choose the text and label columns with text_column= / label_column= (--text-column, --label-column)."
-        )
-
-
-def _read_csv(path: Path, delimiter: str, wanted):
-    csv.field_size_limit(sys.maxsize)
-    extra = object()  # restkey of fields beyond the header's
-    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter, restkey=extra)
-    _check_columns(path, reader.fieldnames or [], wanted)
-    columns = {name: [] for name in wanted}
-    try:
-        for record in reader:
-            # A short row gets None for its missing fields, a long one a list under `extra`.
-            n_fields = sum(value is not None for key, value in record.items() if key is not extra)
-            n_fields += len(record.get(extra, ()))
-            if n_fields != len(reader.fieldnames):
-                raise DatasetError(
-                    f"{path}:{reader.line_num}: {n_fields} field(s) where the header has "
-                    f"{len(reader.fieldnames)}; quote texts that contain {delimiter!r} or a quote character."
-                )
-            for name in wanted:
-                columns[name].append(record[name])
-    except csv.Error as error:
-        raise DatasetError(f"Cannot read {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {error}") from error
-    return columns
-
-
-def _read_json_lines(path: Path, wanted):
-    columns = {name: [] for name in wanted}
-    for number, line in enumerate(_lines(_read_text(path)), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
-        if not isinstance(record, dict):
-            raise DatasetError(f"{path}:{number} is not a JSON object.")
-        if number == 1:
-            _check_columns(path, list(record), wanted)
-        for name in wanted:
-            if name not in record:
-                raise DatasetError(f"{path}:{number} has no {name!r} field.")
-            columns[name].append(record[name])
-    return columns
-
-
-def _read_text(path: Path) -> str:
-    """The file decoded as UTF-8 (a leading byte-order mark dropped)."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DatasetError(
-            f"{path} is not UTF-8 text ({error.reason} at byte {error.start}, line {line}); save it as UTF-8."
-        ) from error
-
-
-def _lines(text: str) -> list[str]:
-    r"""Lines ended by \n, \r\n or \r only: ``str.splitlines`` also splits at form feeds,
-    U+0085 and U+2028, which would misalign texts with the file's lines."""
-    lines = io.StringIO(text, newline=None).read().split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-def _read_class_folders(folder: Path):
-    """One class per sub-folder, one text per ``.txt`` file; label = folder name."""
-    classes = sorted(child for child in folder.iterdir()
-                     if child.is_dir() and not child.name.startswith(".") and child.name not in IGNORED_CLASS_FOLDERS)
-    texts, labels = [], []
-    for class_folder in classes:
-        for file in sorted(class_folder.glob("*.txt")):
-            texts.append(_read_text(file))
-            labels.append(class_folder.name)
-    if not texts:
-        raise DatasetError(
-            f"{folder} holds no data: expected train/test files (.parquet, .csv, .tsv, .jsonl), "
-            "or one sub-folder of .txt files per class."
-        )
-    return texts, np.asarray(labels), None
-
-
-def _as_label_array(labels, source) -> np.ndarray:
-    """Labels as int64 when all are integers (or integer strings), else as strings."""
-    for row, label in enumerate(labels):
-        if not isinstance(label, (str, int, float, np.generic, type(None))):
-            raise DatasetError(f"{source}: row {row} has label {label!r}; one int or string per text is needed "
-                               "(multi-label data is not supported).")
-        if label is None or label == "" or (isinstance(label, float) and np.isnan(label)):
-            raise DatasetError(f"{source}: row {row} has no label ({label!r}); every labelled text needs one.")
-    try:
-        return np.asarray([_as_int(label) for label in labels], dtype=np.int64)
-    except (TypeError, ValueError, OverflowError):
-        return np.asarray([str(label) for label in labels])
-
-
-def _as_int(label) -> int:
-    # int(1.5) would silently merge classes 1.5 and 1.2; such labels stay names.
-    if isinstance(label, (float, np.floating)) and not float(label).is_integer():
-        raise ValueError(f"{label!r} is not an integer")
-    return int(label)
 
 
 def _stratified_rows(labels: np.ndarray, n: int, seed: int, name: str, split: str) -> np.ndarray:
