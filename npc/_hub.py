@@ -97,16 +97,17 @@ def fetch_split(source: HubSource, split: str):
     import datasets
 
     table = datasets.load_dataset(source.hub_id, source.config, split=split)
-    columns = table.column_names
-    parts = [table[name] for name in source.text_columns]
-    texts = [" ".join(fields) for fields in zip(*parts)]
+    label_columns = source.one_hot_labels or (source.label_column,)
+    missing = [name for name in (*source.text_columns, *label_columns) if name not in table.column_names]
+    if missing:
+        raise KeyError(f"{source.hub_id} has no column {missing[0]!r} (columns: {', '.join(table.column_names)})")
+    columns = table.select_columns([*source.text_columns, *label_columns]).to_dict()
+    texts = [" ".join(fields) for fields in zip(*(columns[name] for name in source.text_columns))]
     if source.one_hot_labels is not None:
-        flags = np.column_stack([np.asarray(table[name]) == 1 for name in source.one_hot_labels])
+        flags = np.column_stack([np.asarray(columns[name]) == 1 for name in source.one_hot_labels])
         keep = flags.any(axis=1)
         texts = [text for text, kept in zip(texts, keep) if kept]
         return texts, flags[keep].argmax(axis=1).astype(np.int64), list(source.one_hot_labels)
-    if source.label_column not in columns:
-        raise KeyError(f"{source.hub_id} has no column {source.label_column!r} (columns: {', '.join(columns)})")
     feature = table.features[source.label_column]
     class_names = list(feature.names) if hasattr(feature, "names") else None
-    return texts, np.asarray(table[source.label_column], dtype=np.int64), class_names
+    return texts, np.asarray(columns[source.label_column], dtype=np.int64), class_names

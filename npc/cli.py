@@ -30,6 +30,8 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from npc import __version__
+from npc.baselines import BASELINES, make_baseline
+from npc.class_model import CompressorClassifier
 from npc.classifier import NCDClassifier
 from npc.compressors import available_compressors
 from npc.datasets import DatasetError, available_datasets, dataset_info, has_splits, load_dataset, load_texts
@@ -53,11 +55,25 @@ class UsageError(Exception):
 def _ncd_model(options: argparse.Namespace) -> NCDClassifier:
     return NCDClassifier(options.k, compressor=options.compressor, level=options.level,
                          tie_break=options.tie_break, n_jobs=options.n_jobs, cache_dir=options.cache_dir,
-                         random_state=options.seed, verbose=0 if options.quiet else 1)
+                         random_state=options.seed, verbose=0 if options.quiet else 2)
+
+
+def _baseline_model(name: str) -> Callable[[argparse.Namespace], object]:
+    def build(options: argparse.Namespace):
+        if name.endswith("-knn"):
+            return make_baseline(name, n_neighbors=options.k, tie_break=options.tie_break, random_state=options.seed)
+        return make_baseline(name)
+    return build
+
+
+def _compressor_classifier_model(options: argparse.Namespace) -> CompressorClassifier:
+    return CompressorClassifier() if options.level is None else CompressorClassifier(level=options.level)
 
 
 MODELS: dict[str, Callable[[argparse.Namespace], object]] = {
     "ncd": _ncd_model,
+    **{name: _baseline_model(name) for name in BASELINES},
+    "compressor-classifier": _compressor_classifier_model,
 }
 """``--model`` name -> factory building an unfitted estimator from the classify options."""
 
@@ -135,7 +151,8 @@ def _classify_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--tie-break", choices=TIE_BREAKS, default="nearest",
                        help="rule for tied votes (default: nearest, the class of the closest tied neighbour)")
     run = parser.add_argument_group("run")
-    run.add_argument("--n-jobs", type=_n_jobs, default=-1, help="parallel workers, joblib semantics (default -1: all cores)")
+    run.add_argument("--n-jobs", type=_n_jobs, default=-1, metavar="N",
+                     help="parallel workers, joblib semantics (default -1: all cores)")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="keep finished chunks there; an interrupted run resumes when repeated")
     run.add_argument("--output", metavar="FILE.json",

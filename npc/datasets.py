@@ -190,7 +190,8 @@ def _load_full(name_or_path, split, text_column, label_column, data_dir):
     looked = [] if os.environ.get("NPC_DATA_DIR") else ["NPC_DATA_DIR (not set)"]
     for root, origin in _local_roots(data_dir):
         folder = root / name
-        looked.append(f"{origin} ({folder})")
+        if root != EMBEDDED_DIR:  # it only holds imdb-sample: not worth naming in errors
+            looked.append(f"{origin} ({folder})")
         if (folder / f"{split}.parquet").is_file():
             return (*_read_split_folder(folder, split, text_column, label_column), name)
     offline = _fetch_from_hub(name, split, text_column, label_column, looked)

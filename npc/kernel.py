@@ -95,7 +95,8 @@ def _chunk_bounds(n_queries: int, n_references: int, chunk_size: int | None) -> 
 
 
 def _progress(total: int, initial: int, verbose: int):
-    enabled = bool(verbose) and sys.stderr.isatty()
+    terminal = sys.stderr.isatty()
+    enabled = verbose >= 2 or (bool(verbose) and terminal)
     return tqdm(
         total=total,
         initial=initial,
@@ -105,6 +106,8 @@ def _progress(total: int, initial: int, verbose: int):
         file=sys.stderr,
         disable=not enabled,
         smoothing=0.05,
+        # in a log file, a line every 30 s rather than a redraw ten times a second
+        mininterval=0.1 if terminal else 30,
     )
 
 
@@ -237,7 +240,8 @@ def pairwise_ncd(X, Y=None, compressor: str | Compressor = "gzip", sep: str | by
     chunk_size : int, optional
         Query rows per chunk (default: about 250,000 pairs per chunk).
     verbose : int, default 0
-        Non-zero shows a progress bar on stderr when it is a terminal.
+        1 shows a progress bar on stderr when it is a terminal; 2 or more shows it
+        also when stderr is a file or pipe (updated every 30 s).
     return_stats : bool, default False
         Also return a :class:`KernelStats`.
 

@@ -52,6 +52,7 @@ def test_embedded_default_end_to_end_with_json_output(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "accuracy" in done.stdout and "macro-F1" in done.stdout and "pairs/s" in done.stdout
     assert "computing 800 NCD pairs (20 queries × 40 training texts)" in done.stderr
+    assert "NCD pairs: 100%" in done.stderr  # the progress bar, even when stderr is a pipe
     report = json.loads(output.read_text())
     assert report["npc_version"] == __version__
     config = report["config"]

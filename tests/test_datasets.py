@@ -278,3 +278,32 @@ def test_real_sets_load_with_counts_from_their_readme(monkeypatch):
     assert imdb.class_counts() == {"neg": 100, "pos": 100}
     validation = load_dataset("masakhanews_run", "validation")
     assert len(validation) == 159 and len(validation.class_names) == 6
+
+
+def test_fetch_split_joins_text_columns_and_reads_class_names(monkeypatch):
+    hf = pytest.importorskip("datasets")
+    from npc._hub import HUB_SOURCES, fetch_split
+
+    features = hf.Features({"label": hf.ClassLabel(names=["Company", "Artist"]), "title": hf.Value("string"),
+                            "content": hf.Value("string")})
+    table = hf.Dataset.from_dict({"label": [1, 0], "title": ["Ann", "Acme"], "content": ["paints.", "sells."]},
+                                 features=features)
+    asked = []
+    monkeypatch.setattr(hf, "load_dataset", lambda *args, **kwargs: asked.append((args, kwargs)) or table)
+    texts, labels, class_names = fetch_split(HUB_SOURCES["dbpedia_14"], "test")
+    assert asked == [(("fancyzhx/dbpedia_14", None), {"split": "test"})]
+    assert texts == ["Ann paints.", "Acme sells."] and labels.tolist() == [1, 0]
+    assert class_names == ["Company", "Artist"]
+
+
+def test_fetch_split_turns_one_hot_columns_into_labels(monkeypatch):
+    hf = pytest.importorskip("datasets")
+    from npc._hub import HUB_SOURCES, fetch_split
+
+    columns = {"text": ["a", "b", "c"], "absent": [0, 0, 0], "dengue": [1, 0, 0], "health": [1, 0, 0],
+               "mosquito": [0, 0, 1], "sick": [0, 0, 1]}
+    monkeypatch.setattr(hf, "load_dataset", lambda *args, **kwargs: hf.Dataset.from_dict(columns))
+    texts, labels, class_names = fetch_split(HUB_SOURCES["filipino_dengue"], "train")
+    # row "b" has no class set and is dropped; "a" takes its first set column
+    assert texts == ["a", "c"] and labels.tolist() == [1, 3]
+    assert class_names == ["absent", "dengue", "health", "mosquito", "sick"]
