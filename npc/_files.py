@@ -61,32 +61,43 @@ def _read_csv(path: Path, delimiter: str, wanted):
     csv.field_size_limit(sys.maxsize)
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
-        _check_columns(path, reader.fieldnames or [], wanted)
         try:
+            _check_columns(path, reader.fieldnames or [], wanted)
             records = list(reader)
         except (csv.Error, UnicodeDecodeError) as error:
-            raise DatasetError(f"Cannot read {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {error}") from error
+            kind = "TSV" if delimiter == "\t" else "CSV"
+            raise DatasetError(f"Cannot read {path} as UTF-8 {kind}: {error}") from error
     return {name: [record[name] for record in records] for name in wanted}
 
 
 def _read_json_lines(path: Path, wanted):
+    """Columns from JSON lines (one object per line), or from a JSON array of objects."""
+    text = read_text(path)
+    if text.lstrip().startswith("["):
+        try:
+            records = list(enumerate(json.loads(text), start=1))
+        except json.JSONDecodeError as error:
+            raise DatasetError(f"{path} is not valid JSON ({error.msg}, line {error.lineno}).") from error
+        where = "item"
+    else:
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append((number, json.loads(line)))
+                except json.JSONDecodeError as error:
+                    raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
+        where = "line"
     columns = {name: [] for name in wanted}
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
-            if not isinstance(record, dict):
-                raise DatasetError(f"{path}:{number} is not a JSON object.")
-            if number == 1:
-                _check_columns(path, list(record), wanted)
-            for name in wanted:
-                if name not in record:
-                    raise DatasetError(f"{path}:{number} has no {name!r} field.")
-                columns[name].append(record[name])
+    for number, record in records:
+        if not isinstance(record, dict):
+            raise DatasetError(f"{path}: {where} {number} is not a JSON object.")
+        if not columns[wanted[0]]:
+            _check_columns(path, list(record), wanted)
+        for name in wanted:
+            if name not in record:
+                raise DatasetError(f"{path}: {where} {number} has no {name!r} field.")
+            columns[name].append(record[name])
     return columns
 
 
