@@ -29,6 +29,8 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from npc import __version__
+from npc.baselines import BASELINES, make_baseline
+from npc.class_model import CompressorClassifier
 from npc.classifier import NCDClassifier
 from npc.compressors import available_compressors
 from npc.datasets import DatasetError, available_datasets, dataset_info, has_splits, load_dataset, load_texts
@@ -55,8 +57,22 @@ def _ncd_model(options: argparse.Namespace) -> NCDClassifier:
                          random_state=options.seed, verbose=0 if options.quiet else 2)
 
 
+def _baseline_model(name: str) -> Callable[[argparse.Namespace], object]:
+    def build(options: argparse.Namespace):
+        if name.endswith("-knn"):
+            return make_baseline(name, n_neighbors=options.k, tie_break=options.tie_break, random_state=options.seed)
+        return make_baseline(name)
+    return build
+
+
+def _compressor_classifier_model(options: argparse.Namespace) -> CompressorClassifier:
+    return CompressorClassifier() if options.level is None else CompressorClassifier(level=options.level)
+
+
 MODELS: dict[str, Callable[[argparse.Namespace], object]] = {
     "ncd": _ncd_model,
+    **{name: _baseline_model(name) for name in BASELINES},
+    "compressor-classifier": _compressor_classifier_model,
 }
 """``--model`` name -> factory building an unfitted estimator from the classify options."""
 

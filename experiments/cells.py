@@ -1,0 +1,161 @@
+"""Cells of the tables: accuracies derived from run files, and models fitted on the same rows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from experiments.runs import RunSpec, has_split, load_run, load_split
+from experiments.scoring import paper_counting_correct, random_tie_credit, wilson_interval
+from npc.baselines import make_baseline
+from npc.class_model import CompressorClassifier
+from npc.vote import vote
+
+NOT_AVAILABLE = "not run: data not available offline"
+PENDING = "pending"
+BEST_K = (3, 5, 7)
+WEIGHTED_K = tuple(range(1, 11))
+
+
+@dataclass
+class Neighbours:
+    """The labels of a run file's neighbours, with the true labels of its queries."""
+
+    spec: RunSpec
+    labels: np.ndarray  # (n_queries, K) class codes of the neighbours, nearest first
+    distances: np.ndarray
+    truth: np.ndarray
+    n_classes: int
+    test_index: np.ndarray
+    train_index: np.ndarray
+    config: dict
+
+    @property
+    def subsampled(self) -> bool:
+        return self.spec.test_sample is not None
+
+    def accuracy(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> float:
+        """Accuracy of the honest vote of the ``k`` nearest."""
+        predictions, _ = vote(self.labels[:, :k], self.distances[:, :k], n_classes=self.n_classes,
+                              tie_break=tie_break, weights=weights, random_state=seed)
+        return float(np.mean(predictions == self.truth))
+
+    def correct(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> np.ndarray:
+        predictions, _ = vote(self.labels[:, :k], self.distances[:, :k], n_classes=self.n_classes,
+                              tie_break=tie_break, weights=weights, random_state=seed)
+        return predictions == self.truth
+
+    def paper_counting(self, k: int = 2) -> float:
+        return float(np.mean(paper_counting_correct(self.labels, self.truth, k, self.n_classes)))
+
+    def random_expected(self, k: int = 2) -> float:
+        return float(np.mean(random_tie_credit(self.labels, self.truth, k, self.n_classes)))
+
+
+def n_classes_of(dataset: str) -> int:
+    _, train = load_split(dataset, "train") if has_split(dataset, "train") else (None, np.array([0]))
+    _, test = load_split(dataset, "test")
+    return int(max(train.max(), test.max())) + 1
+
+
+def neighbours(spec: RunSpec, path=None) -> Neighbours | None:
+    """The run file of ``spec`` (at ``path``, default ``spec.path``) as labels, or None when
+    it has not been computed."""
+    path = spec.path if path is None else path
+    if not path.exists():
+        return None
+    run = load_run(path)
+    config = run["config"]
+    _, reference_labels = load_split(spec.dataset, config["reference_split"])
+    _, query_labels = load_split(spec.dataset, config["query_split"])
+    return Neighbours(spec, reference_labels[run["neighbors"]], run["distances"], query_labels[run["test_index"]],
+                      n_classes_of(spec.dataset), run["test_index"], run["train_index"], config)
+
+
+def choose_k(holdout: Neighbours | None, candidates, **rule) -> int | None:
+    """The candidate k with the best accuracy on held-out queries (smallest k on ties)."""
+    if holdout is None:
+        return None
+    scores = [holdout.accuracy(k, **rule) for k in candidates]
+    return candidates[int(np.argmax(scores))]
+
+
+def fmt(value, subsampled: bool = False, n: int | None = None) -> str:
+    """A cell: ``0.912``, ``0.912 [0.89, 0.93]`` for subsampled cells, or the reason it is empty."""
+    if value is None:
+        return PENDING
+    if isinstance(value, str):
+        return value
+    if subsampled and n:
+        low, high = wilson_interval(value * n, n)
+        return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+    return f"{value:.3f}"
+
+
+def exact_duplicates(spec: RunSpec, nb: Neighbours) -> np.ndarray:
+    """Which queries occur verbatim among the run's references."""
+    query_texts, _ = load_split(spec.dataset, nb.config["query_split"])
+    reference_texts, _ = load_split(spec.dataset, nb.config["reference_split"])
+    known = {reference_texts[i] for i in nb.train_index}
+    return np.array([query_texts[i] in known for i in nb.test_index])
+
+
+def gzip_cells(nb: Neighbours | None, holdout: Neighbours | None) -> dict:
+    """Every gzip-kNN figure of one run file (k chosen on ``holdout`` where it applies)."""
+    if nb is None:
+        return {}
+    best_k = choose_k(holdout, BEST_K)
+    weighted_k = choose_k(holdout, WEIGHTED_K, weights="distance")
+    duplicates = exact_duplicates(nb.spec, nb)
+    k1 = nb.correct(1)
+    return {
+        "n_test": len(nb.truth),
+        "paper_counting_k2": nb.paper_counting(2),
+        "k1": float(k1.mean()),
+        "k2_nearest": nb.accuracy(2),
+        "k2_lowest": nb.accuracy(2, "lowest"),
+        "k2_random_expected": nb.random_expected(2),
+        "k2_random_draw_seed0": nb.accuracy(2, "random", seed=0),
+        **{f"k{k}_{rule}": nb.accuracy(k, rule) for k in (3, 5, 7) for rule in ("nearest", "shrink")},
+        "best_k": best_k,
+        "best_k_accuracy": None if best_k is None else nb.accuracy(best_k),
+        "weighted_k": weighted_k,
+        "weighted_accuracy": None if weighted_k is None else nb.accuracy(weighted_k, weights="distance"),
+        "duplicates": int(duplicates.sum()),
+        "k1_without_duplicates": float(k1[~duplicates].mean()) if (~duplicates).any() else None,
+        "cpu_ms_per_prediction": 1000 * nb.config["seconds"] * (nb.config["n_jobs"] or 1) / len(nb.truth),
+    }
+
+
+def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "tfidf-lr", "char-tfidf-lr"),
+                compressors_per_class=(1, 3)) -> dict:
+    """Baselines and the class-conditional compressor fitted on the run's exact rows."""
+    train_texts, train_labels = load_split(spec.dataset, nb.config["reference_split"])
+    query_texts, query_labels = load_split(spec.dataset, nb.config["query_split"])
+    X = [train_texts[i] for i in nb.train_index]
+    y = train_labels[nb.train_index]
+    queries = [query_texts[i] for i in nb.test_index]
+    truth = query_labels[nb.test_index]
+    cells = {}
+    models = {name: make_baseline(name) for name in names}
+    models.update({f"compressor-classifier-{n}": CompressorClassifier(n) for n in compressors_per_class})
+    for name, model in models.items():
+        started = time.perf_counter()
+        model.fit(X, y)
+        fitted = time.perf_counter()
+        if name.endswith("-knn"):
+            distances, indices = model.kneighbors(queries, n_neighbors=min(2, len(X)))
+            model.set_params(n_neighbors=1)
+            cells[name] = float(np.mean(model.predict_from_neighbors(distances[:, :1], indices[:, :1])[0] == truth))
+            model.set_params(n_neighbors=2)
+            cells[name + "-k2"] = float(np.mean(model.predict_from_neighbors(distances, indices)[0] == truth))
+        else:
+            cells[name] = float(np.mean(model.predict(queries) == truth))
+        predicted = time.perf_counter()
+        cells[name + "-fit_seconds"] = round(fitted - started, 2)
+        cells[name + "-ms_per_prediction"] = round(1000 * (predicted - fitted) / len(queries), 3)
+    return cells
+
+

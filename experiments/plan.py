@@ -1,0 +1,82 @@
+"""Which run files each table needs, in the order they are worth computing.
+
+Each ``PLANS`` entry returns a list of :class:`~experiments.runs.RunSpec`. Sets whose data
+are not available offline stay in the plans: ``python -m experiments.runs`` reports them
+as not available, and computes them for a user who has the data.
+"""
+
+from __future__ import annotations
+
+from experiments.runs import RunSpec, has_split
+
+IN_DISTRIBUTION = ["r8", "r52", "ohsumed", "20news", "ag_news", "dbpedia", "yahoo_answers"]
+MASAKHANEWS = ["masakhanews_" + code for code in ("run", "yor", "ibo", "lin", "lug", "orm", "pcm", "sna", "som", "xho")]
+PAPER_LOW_RESOURCE = ["kinnews", "kirnews", "filipino", "swahili_news", "sogou_news"]
+FEW_SHOT = ["ag_news", "r8", "masakhanews_run", "masakhanews_yor", "ohsumed", "20news"]
+SHOTS = (5, 10, 50, 100)
+SEEDS = range(5)
+# Few-shot and compressor cells evaluate a fixed stratified test subsample (seed 0).
+FEW_SHOT_TEST_SAMPLE = 500
+COMPRESSOR_DATASETS = ["r8", "r52", "ohsumed", "masakhanews_run", "masakhanews_yor", "ag_news", "imdb"]
+COMPRESSORS = [("gzip", 9), ("gzip", 1), ("bz2", 9), ("lzma", 6), ("zstd", 1), ("zstd", 3), ("zstd", 9),
+               ("zstd", 19), ("lz4", 0), ("lz4", 12)]
+COMPRESSOR_TEST_SAMPLE = 100
+# IMDb's 25,000 training reviews make slow compressors cost hours; their cells use 2,000.
+COMPRESSOR_IMDB_TRAIN_SAMPLE = 2000
+IMDB_TEST_SAMPLE = 1000
+# Sets whose full run may not finish in one session also get a stratified 1,000-item test
+# subsample; a table uses it (with Wilson intervals) only while the full run is missing.
+SUBSAMPLE_FALLBACK = {"20news": 1000}
+
+
+def _no_train_split(dataset: str) -> bool:
+    return has_split(dataset, "test") and not has_split(dataset, "train")
+
+
+def in_distribution() -> list[RunSpec]:
+    return ([RunSpec(d) for d in IN_DISTRIBUTION] + [RunSpec(d, queries="holdout") for d in IN_DISTRIBUTION]
+            + [RunSpec(d, test_sample=n) for d, n in SUBSAMPLE_FALLBACK.items()])
+
+
+def low_resource() -> list[RunSpec]:
+    sets = MASAKHANEWS + PAPER_LOW_RESOURCE
+    return [RunSpec(d) for d in sets] + [RunSpec(d, queries="validation") for d in MASAKHANEWS]
+
+
+def few_shot() -> list[RunSpec]:
+    return [
+        RunSpec(d, shots=shots, seed=seed, test_sample=FEW_SHOT_TEST_SAMPLE,
+                pool="test-rest" if _no_train_split(d) else "train")
+        for d in FEW_SHOT for shots in SHOTS for seed in SEEDS
+    ]
+
+
+def compressors() -> list[RunSpec]:
+    return [
+        RunSpec(d, compressor, level, test_sample=COMPRESSOR_TEST_SAMPLE,
+                pool="test-rest" if _no_train_split(d) else "train",
+                train_sample=COMPRESSOR_IMDB_TRAIN_SAMPLE if d == "imdb" else None)
+        for compressor, level in COMPRESSORS for d in COMPRESSOR_DATASETS
+    ]
+
+
+def imdb() -> list[RunSpec]:
+    return [RunSpec("imdb", test_sample=IMDB_TEST_SAMPLE)]
+
+
+PLANS = {
+    "in_distribution": in_distribution,
+    "low_resource": low_resource,
+    "few_shot": few_shot,
+    "compressors": compressors,
+    "imdb": imdb,
+}
+
+
+def by_name(name: str) -> RunSpec:
+    """The planned run called ``name``."""
+    for specs in PLANS.values():
+        for spec in specs():
+            if spec.name == name:
+                return spec
+    raise KeyError(f"No planned run is called {name!r}; see `python -m experiments.runs --plan NAME --list`.")

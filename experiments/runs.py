@@ -1,0 +1,289 @@
+"""Neighbour run files: the expensive top-K NCD search of one (data set, compressor, level).
+
+A run file ``results/runs/<name>.npz`` holds
+
+- ``test_index``: row numbers of the queries in their split (``config["query_split"]``,
+  the test split unless the name says otherwise);
+- ``train_index``: row numbers of the references in theirs (``config["reference_split"]``);
+- ``neighbors``: ``(n_queries, K)`` row numbers in the reference split, nearest first;
+- ``distances``: the same shape, float64 NCDs;
+- ``config``: a JSON string (dataset, compressor, level, separator, K, commit, splits,
+  sampling, digests of the texts, wall time).
+
+Every accuracy of the tables is derived from these files (:mod:`experiments.tables`), and
+:func:`recheck` recomputes any stored row with the naive one-shot formula. Searches go
+through :func:`npc.kernel.nearest` with a cache, so an interrupted run resumes.
+
+Usage::
+
+    python -m experiments.runs r8__gzip-9            # compute one run (by name)
+    python -m experiments.runs --plan in_distribution # every missing run of a table
+    python -m experiments.runs --recheck results/runs/r8__gzip-9.npz --items 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from npc.compressors import get_compressor
+from npc.corpus import as_corpus
+from npc.datasets import DatasetNotFoundError, load_dataset
+from npc.distance import ncd
+from npc.kernel import nearest
+
+__all__ = ["RunSpec", "load_split", "select_rows", "compute", "load_run", "recheck", "RUNS_DIR"]
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS_DIR = ROOT / "results" / "runs"
+DEFAULT_CACHE = Path(os.environ.get("NPC_CACHE_DIR", Path.home() / ".cache" / "npc")) / "kernel"
+# Query rows per cache chunk, fixed so that the cache fingerprint of a run never changes.
+CHUNK_ROWS = 32
+K_MAX = 10
+HOLDOUT_FRACTION = 0.1
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run file holds.
+
+    Parameters
+    ----------
+    dataset : str
+        Data set name (a folder of ``NPC_DATA_DIR``).
+    compressor, level : str, int
+        The compressor and its level.
+    queries : {"test", "validation", "holdout"}
+        Whose neighbours: the test split, the validation split, or a stratified
+        ``HOLDOUT_FRACTION`` of train (then the references are the rest of train).
+    test_sample : int, optional
+        A stratified subsample of that many queries (always seed 0, so that every
+        compressor and every few-shot seed meets the same queries).
+    train_sample : int, optional
+        A stratified subsample (seed 0) of the references.
+    shots : int, optional
+        Few-shot references: ``shots`` training items per class.
+    pool : {"train", "test-rest"}
+        Where references come from. ``"test-rest"`` (for sets shipped with a test split
+        only): the queries are the stratified ``test_sample`` of the test split, the
+        references (or the shots) come from the rest of it.
+    seed : int
+        Seeds every sample of this run.
+    """
+
+    dataset: str
+    compressor: str = "gzip"
+    level: int = 9
+    queries: str = "test"
+    test_sample: int | None = None
+    train_sample: int | None = None
+    shots: int | None = None
+    pool: str = "train"
+    seed: int = 0
+    separator: str = " "
+    k_max: int = K_MAX
+
+    @property
+    def name(self) -> str:
+        parts = [self.dataset, f"{self.compressor}-{self.level}"]
+        if self.queries != "test":
+            parts.append("val" if self.queries == "validation" else "holdout")
+        if self.pool != "train":
+            parts.append(self.pool)
+        if self.shots is not None:
+            parts.append(f"shots{self.shots}-seed{self.seed}")
+        if self.train_sample is not None:
+            parts.append(f"train{self.train_sample}")
+        if self.test_sample is not None:
+            parts.append(f"test{self.test_sample}")
+        return "__".join(parts)
+
+    @property
+    def path(self) -> Path:
+        return RUNS_DIR / f"{self.name}.npz"
+
+
+@functools.lru_cache(maxsize=8)
+def load_split(dataset: str, split: str):
+    """Texts and integer labels of one split (through :func:`npc.datasets.load_dataset`; kept
+    in memory for the next call, ``load_split.cache_clear()`` forgets them)."""
+    data = load_dataset(dataset, split)
+    return data.texts, data.labels
+
+
+def has_split(dataset: str, split: str) -> bool:
+    """Whether ``split`` of ``dataset`` can be loaded here."""
+    try:
+        load_split(dataset, split)
+    except DatasetNotFoundError:
+        return False
+    return True
+
+
+def _stratified(dataset: str, split: str, n: int, seed: int) -> np.ndarray:
+    """Rows of a stratified seeded sample of ``n`` items of a split (all rows if ``n`` is not smaller)."""
+    total = len(load_split(dataset, split)[1])
+    return np.arange(total) if n >= total else load_dataset(dataset, split, n=n, seed=seed).rows
+
+
+def per_class_sample(labels: np.ndarray, n_per_class: int, seed: int) -> np.ndarray:
+    """Sorted positions of ``n_per_class`` items of every class (all of a smaller class)."""
+    rng = np.random.default_rng(seed)
+    chosen = [rng.permutation(np.flatnonzero(labels == c))[:n_per_class] for c in np.unique(labels)]
+    return np.sort(np.concatenate(chosen))
+
+
+def select_rows(spec: RunSpec):
+    """Query and reference rows of a run: ``(query_split, query_rows, reference_split, reference_rows)``."""
+    if spec.pool == "test-rest":
+        if spec.test_sample is None:
+            raise ValueError('pool="test-rest" needs a test_sample (the queries).')
+        query_split = reference_split = "test"
+        query_rows = _stratified(spec.dataset, "test", spec.test_sample, seed=0)
+        reference_rows = np.setdiff1d(np.arange(len(load_split(spec.dataset, "test")[1])), query_rows)
+    else:
+        reference_split, query_split = "train", "train" if spec.queries == "holdout" else spec.queries
+        n_train = len(load_split(spec.dataset, "train")[1])
+        reference_rows = (np.arange(n_train) if spec.train_sample is None
+                          else _stratified(spec.dataset, "train", spec.train_sample, seed=0))
+        if spec.queries == "holdout":
+            query_rows = _stratified(spec.dataset, "train", round(HOLDOUT_FRACTION * n_train), spec.seed)
+            reference_rows = np.setdiff1d(reference_rows, query_rows)
+        else:
+            n_queries = len(load_split(spec.dataset, query_split)[1])
+            query_rows = _stratified(spec.dataset, query_split, spec.test_sample or n_queries, seed=0)
+    if spec.shots is not None:
+        labels = load_split(spec.dataset, reference_split)[1][reference_rows]
+        reference_rows = reference_rows[per_class_sample(labels, spec.shots, spec.seed)]
+    return query_split, query_rows, reference_split, reference_rows
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, path=None) -> Path:
+    """Run the neighbour search of ``spec`` and write its run file (atomically) to ``path``
+    (default ``spec.path``)."""
+    path = Path(spec.path if path is None else path)
+    query_split, query_rows, reference_split, reference_rows = select_rows(spec)
+    query_texts, _ = load_split(spec.dataset, query_split)
+    reference_texts, _ = load_split(spec.dataset, reference_split)
+    queries = as_corpus([query_texts[i] for i in query_rows], name="queries")
+    references = as_corpus([reference_texts[i] for i in reference_rows], name="references")
+    k = min(spec.k_max, len(references))
+    started = time.perf_counter()
+    distances, indices, stats = nearest(
+        queries, references, k, spec.compressor, spec.separator, n_jobs, level=spec.level,
+        cache_dir=cache_dir, chunk_size=CHUNK_ROWS, verbose=verbose, return_stats=True,
+    )
+    config = {
+        **asdict(spec),
+        "name": spec.name,
+        "K": k,
+        "query_split": query_split,
+        "reference_split": reference_split,
+        "query_digest": queries.digest,
+        "reference_digest": references.digest,
+        "n_pairs": stats.n_pairs,
+        "n_pairs_computed": stats.n_pairs_computed,
+        "seconds": round(time.perf_counter() - started, 1),
+        "n_jobs": n_jobs,
+        "commit": _commit(),
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz.tmp", delete=False) as handle:
+        np.savez_compressed(handle, test_index=query_rows, train_index=reference_rows,
+                            neighbors=reference_rows[indices], distances=distances,
+                            config=np.array(json.dumps(config, sort_keys=True)))
+    os.replace(handle.name, path)
+    return path
+
+
+def load_run(path) -> dict:
+    """Arrays of a run file, with ``config`` parsed."""
+    with np.load(path, allow_pickle=False) as data:
+        run = {name: data[name] for name in data.files}
+    run["config"] = json.loads(str(run["config"]))
+    return run
+
+
+def recheck(path, items: int = 3, seed: int = 0) -> list[int]:
+    """Recompute ``items`` random stored rows naively (one-shot compressor calls).
+
+    Returns the query rows checked; raises ``AssertionError`` on any difference in
+    neighbours or distances.
+    """
+    run = load_run(path)
+    config = run["config"]
+    compressor = get_compressor(config["compressor"], config["level"])
+    query_texts, _ = load_split(config["dataset"], config["query_split"])
+    reference_texts, _ = load_split(config["dataset"], config["reference_split"])
+    references = [reference_texts[i].encode("utf-8") for i in run["train_index"]]
+    reference_sizes = np.array([compressor.compressed_size(y) for y in references])
+    sep = config["separator"].encode("utf-8")
+    picks = np.random.default_rng(seed).choice(len(run["test_index"]), min(items, len(run["test_index"])),
+                                               replace=False)
+    for pick in picks:
+        x = query_texts[run["test_index"][pick]].encode("utf-8")
+        joint = np.array([compressor.compressed_size(x + sep + y) for y in references])
+        row = ncd(joint, compressor.compressed_size(x), reference_sizes)
+        order = np.argsort(row, kind="stable")[: config["K"]]
+        assert np.array_equal(run["train_index"][order], run["neighbors"][pick]), f"neighbours differ at {pick}"
+        assert np.array_equal(row[order], run["distances"][pick]), f"distances differ at {pick}"
+    return [int(run["test_index"][p]) for p in picks]
+
+
+def main(argv=None) -> int:
+    from experiments import plan
+
+    parser = argparse.ArgumentParser(prog="python -m experiments.runs", description=__doc__.split("\n")[0])
+    parser.add_argument("names", nargs="*", help="run names (see experiments/plan.py)")
+    parser.add_argument("--plan", action="append", default=[], choices=sorted(plan.PLANS),
+                        help="compute every missing run of this table (repeatable)")
+    parser.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1)")
+    parser.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
+    parser.add_argument("--recheck", metavar="RUN_FILE", help="recompute stored rows naively")
+    parser.add_argument("--items", type=int, default=3, help="rows to recheck")
+    parser.add_argument("--list", action="store_true", help="list the runs and their status, compute nothing")
+    args = parser.parse_args(argv)
+    if args.recheck:
+        rows = recheck(args.recheck, args.items)
+        print(f"{args.recheck}: query rows {rows} match the naive formula")
+        return 0
+    specs = [plan.by_name(name) for name in args.names] + [s for p in args.plan for s in plan.PLANS[p]()]
+    if not specs:
+        parser.error("name a run or a --plan")
+    for spec in specs:
+        done = spec.path.exists()
+        if args.list or done:
+            print(f"{'done' if done else 'pending':8s} {spec.name}")
+            continue
+        print(f"computing {spec.name}", flush=True)
+        try:
+            path = compute(spec, n_jobs=args.jobs, cache_dir=args.cache_dir)
+        except DatasetNotFoundError as error:
+            print(f"not run  {spec.name}: {error}", flush=True)
+            continue
+        print(f"wrote {path.relative_to(ROOT)} in {load_run(path)['config']['seconds']} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

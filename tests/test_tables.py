@@ -1,0 +1,66 @@
+"""End to end: a small R8 run file, the cells derived from it, and a table written from them."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import data_dir
+
+pytestmark = pytest.mark.skipif(
+    data_dir() is None or not (data_dir() / "r8" / "train.parquet").exists(),
+    reason="real data not available: set NPC_DATA_DIR to a folder with r8/{train,test}.parquet",
+)
+
+from experiments import report  # noqa: E402
+from experiments.cells import gzip_cells, neighbours  # noqa: E402
+from experiments.runs import RunSpec, compute, load_run, load_split, recheck  # noqa: E402
+from npc import NCDClassifier  # noqa: E402
+
+SPEC = RunSpec("r8", test_sample=40, train_sample=300)
+
+
+@pytest.fixture(scope="module")
+def run_path(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("runs")
+    return compute(SPEC, cache_dir=folder / "cache", path=folder / f"{SPEC.name}.npz")
+
+
+def test_run_file_holds_the_documented_arrays(run_path):
+    run = load_run(run_path)
+    assert run["neighbors"].shape == run["distances"].shape == (40, 10)
+    assert len(run["test_index"]) == 40 and len(run["train_index"]) == 300
+    assert np.isin(run["neighbors"], run["train_index"]).all()
+    assert (np.diff(run["distances"], axis=1) >= 0).all()
+    assert {"dataset", "compressor", "level", "separator", "K", "commit"} <= set(run["config"])
+
+
+def test_stored_rows_match_the_naive_formula(run_path):
+    assert len(recheck(run_path, items=3)) == 3
+
+
+def test_k1_from_the_run_file_equals_ncdclassifier_on_the_same_rows(run_path):
+    nb = neighbours(SPEC, run_path)
+    run = load_run(run_path)
+    train_texts, train_labels = load_split("r8", "train")
+    test_texts, _ = load_split("r8", "test")
+    clf = NCDClassifier(n_neighbors=1).fit([train_texts[i] for i in run["train_index"]],
+                                           train_labels[run["train_index"]])
+    predicted = clf.predict([test_texts[i] for i in run["test_index"]])
+    assert nb.accuracy(1) == np.mean(predicted == nb.truth)
+
+
+def test_cells_respect_the_pipeline_invariants(run_path, tmp_path, monkeypatch):
+    cells = gzip_cells(neighbours(SPEC, run_path), neighbours(SPEC, run_path))
+    accuracies = {key: value for key, value in cells.items()
+                  if isinstance(value, float) and key.startswith(("k", "paper", "best", "weighted"))}
+    assert all(0.0 <= value <= 1.0 for value in accuracies.values())
+    assert cells["paper_counting_k2"] >= max(cells["k2_nearest"], cells["k2_random_expected"], cells["k1"])
+    assert cells["best_k"] in (3, 5, 7)
+
+    monkeypatch.setattr(report, "RESULTS_DIR", tmp_path)
+    report.write_table("small", "Small R8", [("", ["k=1"], [[f"{cells['k1']:.3f}"]])], ["a note"], cells,
+                       command="pytest", started=0.0, subsampled=["all"])
+    stored = json.loads((tmp_path / "small.json").read_text())
+    assert stored["rows"]["k1"] == cells["k1"] and stored["meta"]["command"] == "pytest"
+    assert f"| {cells['k1']:.3f} |" in (tmp_path / "small.md").read_text()
