@@ -83,21 +83,32 @@ def _read_csv(path: Path, delimiter: str, wanted):
 
 
 def _read_json_lines(path: Path, wanted):
-    columns = {name: [] for name in wanted}
-    for number, line in enumerate(split_lines(read_text(path)), start=1):
-        if not line.strip():
-            continue
+    """Columns from JSON lines (one object per line), or from a JSON array of objects."""
+    text = read_text(path)
+    if text.lstrip().startswith("["):
         try:
-            record = json.loads(line)
+            records = list(enumerate(json.loads(text), start=1))
         except json.JSONDecodeError as error:
-            raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
+            raise DatasetError(f"{path} is not valid JSON ({error.msg}, line {error.lineno}).") from error
+        where = "item"
+    else:
+        records = []
+        for number, line in enumerate(split_lines(text), start=1):
+            if line.strip():
+                try:
+                    records.append((number, json.loads(line)))
+                except json.JSONDecodeError as error:
+                    raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
+        where = "line"
+    columns = {name: [] for name in wanted}
+    for number, record in records:
         if not isinstance(record, dict):
-            raise DatasetError(f"{path}:{number} is not a JSON object.")
-        if number == 1:
+            raise DatasetError(f"{path}: {where} {number} is not a JSON object.")
+        if not columns[wanted[0]]:
             _check_columns(path, list(record), wanted)
         for name in wanted:
             if name not in record:
-                raise DatasetError(f"{path}:{number} has no {name!r} field.")
+                raise DatasetError(f"{path}: {where} {number} has no {name!r} field.")
             columns[name].append(record[name])
     return columns
 

@@ -2,7 +2,7 @@
 
 A name or path is resolved in this order:
 
-1. an explicit path: a CSV/TSV, JSON lines or parquet file, a folder with
+1. an explicit path: a CSV/TSV, JSON lines (or JSON array) or parquet file, a folder with
    ``<split>.parquet`` (or ``.csv``/``.tsv``/``.jsonl``), or a folder with one sub-folder of
    ``.txt`` files per class (directly, or under ``<split>/`` as in aclImdb);
 2. ``<data_dir>/<name>/<split>.parquet`` when ``data_dir`` is given, then
