@@ -298,6 +298,8 @@ def run_classify(options: argparse.Namespace) -> int:
     started = time.perf_counter()
     if options.n_train is not None and options.n_per_class is not None:
         raise UsageError("give --n-train or --n-per-class, not both")
+    if options.output and not Path(options.output).expanduser().parent.is_dir():
+        raise UsageError(f"--output {options.output}: its folder does not exist")
     if options.test is None and options.predict is None and not has_splits(options.train):
         raise UsageError(f"--train {options.train} is one split (a single file or folder of class folders); "
                          "give --test FILE to evaluate or --predict FILE to label new texts")
