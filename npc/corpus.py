@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 
 import numpy as np
 
@@ -100,8 +100,8 @@ def as_corpus(texts, *, name: str = "X", allow_empty: bool = False) -> Corpus:
     Raises
     ------
     TypeError
-        When ``texts`` is a single string or an item is not ``str``/``bytes`` (the
-        message names the first bad index).
+        When ``texts`` is a single string, an unordered collection (set, dict) or an
+        item is not ``str``/``bytes`` (the message names the first bad index).
     ValueError
         When ``texts`` is empty (unless allowed) or not one-dimensional.
     """
@@ -110,6 +110,10 @@ def as_corpus(texts, *, name: str = "X", allow_empty: bool = False) -> Corpus:
     else:
         if isinstance(texts, (str, bytes)):
             raise TypeError(f"{name} must be a sequence of texts, not a single {type(texts).__name__}.")
+        if isinstance(texts, (Set, Mapping)):
+            # Their iteration order is not the order the caller meant, so texts would
+            # silently part from their labels.
+            raise TypeError(f"{name} must be an ordered sequence of texts (a list), not a {type(texts).__name__}.")
         if getattr(texts, "ndim", 1) != 1:
             raise ValueError(f"{name} must be one-dimensional (one text per row); got shape {texts.shape}.")
         try:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
+from joblib.parallel import get_active_backend
 from tqdm.auto import tqdm
 
 from npc.cache import open_cache
@@ -24,11 +26,15 @@ from npc.compressors import Compressor, get_compressor
 from npc.corpus import Corpus, as_corpus
 from npc.distance import ncd
 
-__all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats"]
+__all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats", "WorkerDiedError"]
 
 # Pairs per chunk when the caller does not choose: ~5-10 s of gzip-9 work, long enough to
 # amortise dispatch and a cache write, short enough that an interruption loses little.
 PAIRS_PER_CHUNK = 250_000
+
+
+class WorkerDiedError(RuntimeError):
+    """A worker process died (killed, out of memory, crashed) before its chunks finished."""
 
 
 @dataclass(frozen=True)
@@ -168,10 +174,14 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         for index in pending
     )
     with _progress(n_pairs, n_pairs - pending_pairs, verbose) as bar:
-        for index, arrays in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks):
-            cache.save(index, arrays)
-            results[index] = arrays
-            bar.update((bounds[index][1] - bounds[index][0]) * len(references))
+        try:
+            for index, arrays in _parallel(n_jobs)(tasks):
+                cache.save(index, arrays)
+                results[index] = arrays
+                bar.update((bounds[index][1] - bounds[index][0]) * len(references))
+        except BrokenProcessPool as error:
+            unfinished = [index for index in pending if index not in results]
+            raise WorkerDiedError(_describe_unfinished(unfinished, bounds, cache.path)) from error
     stats = KernelStats(
         n_pairs=n_pairs,
         n_pairs_computed=pending_pairs,
@@ -180,6 +190,22 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         seconds=time.perf_counter() - started,
     )
     return [results[index] for index in range(len(bounds))], stats
+
+
+def _parallel(n_jobs) -> Parallel:
+    # Streaming lets each chunk reach the cache as soon as it is done; joblib's
+    # "multiprocessing" backend cannot stream, so there the chunks arrive all at the end.
+    streams = getattr(get_active_backend()[0], "supports_return_generator", False)
+    return Parallel(n_jobs=n_jobs, return_as="generator_unordered" if streams else "list")
+
+
+def _describe_unfinished(unfinished: list[int], bounds, cache_path) -> str:
+    shown = ", ".join(f"{i} (query rows {bounds[i][0]}-{bounds[i][1] - 1})" for i in unfinished[:5])
+    more = f" and {len(unfinished) - 5} more" if len(unfinished) > 5 else ""
+    resume = (f"The finished chunks are in the cache at {cache_path}; rerun to resume." if cache_path
+              else "Pass cache_dir to keep finished chunks across reruns.")
+    return (f"A worker process died (killed, out of memory or crashed) while chunk(s) {shown}{more} "
+            f"of {len(bounds)} were unfinished. {resume}")
 
 
 def _check_n_neighbors(n_neighbors, n_references: int) -> None:

@@ -156,7 +156,7 @@ def test_missing_column_names_the_file_and_the_columns(tmp_path, suffix):
 def test_missing_label_is_refused(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("text,label\na,x\nb,\n")
-    with pytest.raises(DatasetError, match=r"Row 1 has no label"):
+    with pytest.raises(DatasetError, match=r"row 1 has no label"):
         load_dataset(path)
 
 
@@ -312,7 +312,7 @@ def test_fetch_split_turns_one_hot_columns_into_labels(monkeypatch):
 def test_non_utf8_csv_is_refused_with_its_name(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("text,label\ncaf\xe9,x\n".encode("latin-1"))
-    with pytest.raises(DatasetError, match=r"latin.csv as UTF-8 CSV"):
+    with pytest.raises(DatasetError, match=r"latin.csv is not UTF-8 text \(invalid continuation byte at byte 14, line 2\)"):
         load_dataset(path)
 
 
