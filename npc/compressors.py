@@ -287,7 +287,12 @@ class LzmaCompressor(Compressor):
 
 
 class Lz4Compressor(Compressor):
-    """``lz4.frame.compress`` (levels 3 and up use LZ4-HC)."""
+    """``lz4.frame.compress`` (levels 3 and up use LZ4-HC).
+
+    Prefixes call the one-shot function for every pair: python-lz4's reusable frame
+    context (``compress_begin``/``compress_chunk``/``compress_flush``) and ``lz4.block``
+    both give sizes that differ from it, so neither is exact.
+    """
 
     name = "lz4"
     default_level = 0
