@@ -376,7 +376,8 @@ def to_markdown(result: dict) -> str:
     lines = [
         "# Kernel benchmark",
         "",
-        f"Command: `{result['command']}` — commit `{result['commit']}` — {result['seconds']} s.",
+        f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
+        f"{result['seconds']} s.",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}; "
         f"load average at start {m['load_average_at_start']}, at end {result['load_average_at_end']} "
         "(other jobs share this machine).",
