@@ -461,7 +461,7 @@ def to_markdown(result: dict) -> str:
                   f"{m['cores']} cores (other jobs running): the benchmark could not have both cores, so that "
                   f"figure measures the machine, not npc. The CPU seconds of the process tree show what 2 "
                   f"workers cost: serial / parallel CPU = {s['cpu_efficiency_2_workers']}, so on 2 free cores "
-                  f"the expected speedup is about {min(2.0, 2 * s['cpu_efficiency_2_workers']):.2f}x "
+                  f"the speedup could reach at most about {min(2.0, 2 * s['cpu_efficiency_2_workers']):.2f}x "
                   "(re-run on an idle machine to measure it)."]
     return "\n".join(lines) + "\n"
 
