@@ -133,6 +133,8 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         query_sizes = compressed_sizes(queries, compressor)
     if reference_sizes is None:
         reference_sizes = query_sizes if references is queries else compressed_sizes(references, compressor)
+    query_sizes = _check_sizes(query_sizes, len(queries), "query_sizes")
+    reference_sizes = _check_sizes(reference_sizes, len(references), "reference_sizes")
     bounds = _chunk_bounds(len(queries), len(references), chunk_size)
     cache = open_cache(
         cache_dir,
@@ -206,6 +208,14 @@ def _describe_unfinished(unfinished: list[int], bounds, cache_path) -> str:
               else "Pass cache_dir to keep finished chunks across reruns.")
     return (f"A worker process died (killed, out of memory or crashed) while chunk(s) {shown}{more} "
             f"of {len(bounds)} were unfinished. {resume}")
+
+
+def _check_sizes(sizes, n_texts: int, name: str) -> np.ndarray:
+    sizes = np.asarray(sizes)
+    if sizes.shape != (n_texts,) or sizes.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be {n_texts} integers (one C(x) per text); got {sizes.dtype} of shape "
+                         f"{sizes.shape}.")
+    return sizes.astype(np.int64, copy=False)
 
 
 def _check_n_neighbors(n_neighbors, n_references: int) -> None:

@@ -375,3 +375,15 @@ def test_cli_bad_file_in_a_real_process_prints_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"npc classify: error: {bad} is not UTF-8 text "
                                         "(invalid continuation byte at byte 14, line 2); save it as UTF-8."]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"reference_sizes": np.array([20, 21])}, r"reference_sizes must be 3 integers .* shape \(2,\)"),
+        ({"query_sizes": [20.5, 21.0]}, r"query_sizes must be 2 integers .* got float64"),
+    ],
+)
+def test_precomputed_sizes_must_match_the_texts(options, message):
+    with pytest.raises(ValueError, match=message):
+        nearest(["a", "b"], ["c", "d", "e"], 1, **options)
