@@ -34,10 +34,11 @@ __all__ = [
 ]
 
 # Copying a deflate state (with the smallest exact window, below) costs about as much as
-# recompressing ~750 bytes of text at level 9: shorter heads are recompressed with every
-# tail instead. Measured on IMDb and AG News by experiments/bench_kernel.py, whose
-# "crossover" table shows both costs against the head length.
-STATE_COPY_MIN_BYTES = 768
+# recompressing 1 KB of text at level 9: shorter heads are recompressed with every tail
+# instead. experiments/bench_kernel.py measures both per query length on IMDb and AG News
+# (copy / one-shot CPU time: ~1.2 below 256 bytes, ~1.04 at 768-1024, ~1.0 at 1024-1536,
+# ~0.85 above 2 KB).
+STATE_COPY_MIN_BYTES = 1024
 
 # zlib finds the same matches with a smaller window as long as the whole input fits in it
 # (positions never slide and no distance exceeds the window's reach, 2**wbits - 262), and
