@@ -81,7 +81,10 @@ class Compressor:
     """Base class of all compressors.
 
     Subclasses set ``name``, ``default_level`` and ``levels`` (the valid levels, or
-    ``None`` when the codec has no level) and implement :meth:`compress`.
+    ``None`` when the codec has no level) and implement :meth:`compress`. ``window`` is
+    how many bytes back the codec can refer: in ``C(x + sep + y)``, ``y`` can be matched
+    only against the last ``window`` bytes before it (``None``: unknown, or megabytes as
+    for zstd and lzma).
 
     Parameters
     ----------
@@ -92,6 +95,7 @@ class Compressor:
     name: str = ""
     default_level: int | None = None
     levels: range | None = None
+    window: int | None = None
 
     def __init__(self, level: int | None = None):
         if level is None:
@@ -213,6 +217,7 @@ class _DeflateFamily(Compressor):
     default_level = 9
     levels = range(0, 10)
     overhead = 0
+    window = 32_768 - 262  # zlib's MAX_DIST: the 32 KiB window less the match lookahead
 
     def compressed_size(self, data: bytes) -> int:
         return _raw_deflate_size(data, self.level) + self.overhead
@@ -271,6 +276,10 @@ class Bz2Compressor(Compressor):
     default_level = 9
     levels = range(1, 10)
 
+    @property
+    def window(self) -> int:
+        return 100_000 * self.level  # blocks of level x 100 kB are compressed independently
+
     def compress(self, data: bytes) -> bytes:
         return bz2.compress(data, self.level)
 
@@ -297,6 +306,7 @@ class Lz4Compressor(Compressor):
     name = "lz4"
     default_level = 0
     levels = range(0, lz4.frame.COMPRESSIONLEVEL_MAX + 1)
+    window = 65_535  # the largest match offset of the LZ4 block format
 
     def compress(self, data: bytes) -> bytes:
         return lz4.frame.compress(data, compression_level=self.level)

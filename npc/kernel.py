@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
@@ -127,6 +128,7 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
     sep = _encode_separator(sep)
     queries = as_corpus(queries, name="X")
     references = as_corpus(references, name="Y")
+    _warn_beyond_window(compressor, queries, sep)
     if n_neighbors is not None:
         _check_n_neighbors(n_neighbors, len(references))
     if query_sizes is None:
@@ -192,6 +194,22 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         seconds=time.perf_counter() - started,
     )
     return [results[index] for index in range(len(bounds))], stats
+
+
+def _warn_beyond_window(compressor: Compressor, queries: Corpus, sep: bytes) -> None:
+    window = compressor.window
+    if window is None:
+        return
+    lengths = np.fromiter(map(len, queries.items), dtype=np.int64, count=len(queries)) + len(sep)
+    beyond = lengths > window
+    if beyond.any():
+        warnings.warn(
+            f"{beyond.sum():,} of {len(queries):,} query texts are longer than {compressor.spec}'s window of "
+            f"{window:,} bytes (the longest: {lengths.max() - len(sep):,} bytes): in C(query + sep + reference) "
+            f"the reference can be matched only against the last {window:,} bytes before it, so even an exact "
+            "copy of such a query is far from it (NCD near 1). zstd and lzma see megabytes back.",
+            stacklevel=4,
+        )
 
 
 def _parallel(n_jobs) -> Parallel:

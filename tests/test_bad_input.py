@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from npc import NCDClassifier, nearest, pairwise_ncd
-from npc.compressors import Compressor
+from npc.compressors import Compressor, get_compressor
 
 TEXTS = ["the cat sat on the mat", "a kitten purrs on a mat", "stocks fell on wall street",
          "shares rose as markets rallied"]
@@ -225,7 +225,8 @@ def test_megabyte_texts_work_with_memory_bounded_by_the_input():
     input_bytes = sum(map(len, queries + references))
     tracemalloc.start()
     try:
-        distances, indices = nearest(queries, references, 2, n_jobs=1)
+        with pytest.warns(UserWarning, match="longer than gzip-9's window"):
+            distances, indices = nearest(queries, references, 2, n_jobs=1)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -234,14 +235,23 @@ def test_megabyte_texts_work_with_memory_bounded_by_the_input():
 
 
 def test_ncd_sees_no_further_back_than_the_compressor_window():
-    """The limit the README states: zstd-3 (2 MB window) finds a 1 MB text's copy, gzip
-    (32 KB window) cannot see it, so NCD(x, x) is about 1 there."""
+    """The limit the README states: zstd-3 finds a 1 MB text's copy; gzip cannot see
+    further back than its window, so NCD(x, x) jumps to about 1 one byte past it, and
+    a warning says so."""
     text, other = megabyte_text(0), megabyte_text(1)
     assert pairwise_ncd([text], [text], compressor="zstd")[0, 0] < 0.01
     assert pairwise_ncd([text], [other], compressor="zstd")[0, 0] > 0.99
-    assert pairwise_ncd([text], [text], compressor="gzip")[0, 0] > 0.99
-    short = text[:30_000]
-    assert pairwise_ncd([short], [short], compressor="gzip")[0, 0] < 0.05
+    window = get_compressor("gzip").window
+    fits = text[: window - 1]  # with the one-byte separator, exactly the window
+    assert pairwise_ncd([fits], [fits], compressor="gzip")[0, 0] < 0.05
+    with pytest.warns(UserWarning, match=r"1 of 1 query texts are longer than gzip-9's window of 32,506 bytes"):
+        assert pairwise_ncd([fits + "x"], [fits + "x"], compressor="gzip")[0, 0] > 0.99
+
+
+@pytest.mark.parametrize(("name", "window"), [("lz4", 65_535), ("bz2", 900_000)])
+def test_other_windows_are_warned_about(name, window):
+    with pytest.warns(UserWarning, match=rf"longer than {name}-\d+'s window of {window:,} bytes"):
+        pairwise_ncd([megabyte_text(0)], ["short"], compressor=name)
 
 
 # --- the command line: one line on stderr and exit code 2 ----------------------------------

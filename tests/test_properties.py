@@ -25,9 +25,9 @@ def test_builtin_list_is_complete():
 @settings(max_examples=60, deadline=None)
 @given(x=TEXTS, y=TEXTS, compressor=st.sampled_from(BUILTIN))
 def test_ncd_is_finite_and_within_minus_one_and_two(x, y, compressor):
-    """Real compressors leave [0, 1] on small texts (hypothesis's targeted search found
-    -0.12 with zstd, 1.64 with bz2 on two empty texts, see the README); the bounds that
-    hold are these: C(xy) > 0 gives NCD > -1, and no compressor comes near 2."""
+    """Real compressors leave [0, 1] on small texts (the README shows -1/24 with zstd and
+    1.64 with bz2 on two empty texts); the bounds that hold are these: C(xy) > 0 gives
+    NCD > -1, and no compressor comes near 2."""
     distance = pairwise_ncd([x], [y], compressor=compressor)[0, 0]
     assert np.isfinite(distance)
     assert -1 < distance < 2
@@ -101,3 +101,8 @@ def test_training_order_matters_only_through_the_documented_tie_rule(train, quer
     untied = (np.diff(all_distances, axis=1) > 0).all(axis=1)
     assert np.array_equal(original.predict(queries)[untied], shuffled.predict(queries)[untied])
     assert np.array_equal(original.predict_proba(queries)[untied], shuffled.predict_proba(queries)[untied])
+
+
+def test_the_readme_examples_outside_zero_one():
+    assert pairwise_ncd(["the cat the cat"], ["the cat the cat"], compressor="zstd")[0, 0] == -1 / 24
+    assert pairwise_ncd([""], [""], compressor="bz2")[0, 0] == (37 - 14) / 14
