@@ -26,7 +26,6 @@ import numpy as np
 
 from npc.compressors import get_compressor
 from npc.kernel import nearest
-from npc.vote import vote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from resources import PeakMemory, git_commit, machine  # noqa: E402
@@ -130,6 +129,10 @@ def run(compressor_name: str, level: int | None, n_jobs: int, cache_dir: Path, v
             test_texts, train_texts, N_NEIGHBORS, compressor, sep=SEPARATOR, n_jobs=n_jobs,
             cache_dir=cache_dir, chunk_size=CHUNK_ROWS, verbose=verbose, return_stats=True,
         )
+    # Imported only now: npc.vote brings scikit-learn (~130 MB), which the parent need not
+    # hold during the hours of the kernel run.
+    from npc.vote import vote
+
     neighbor_labels = train_labels[indices]
     accuracy = {
         k: float(np.mean(vote(neighbor_labels[:, :k], distances[:, :k], n_classes=2)[0] == test_labels))
