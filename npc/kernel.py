@@ -277,6 +277,18 @@ def pairwise_ncd(X, Y=None, compressor: str | Compressor = "gzip", sep: str | by
     -------
     ndarray of shape (len(X), len(Y)), float64
 
+    Raises
+    ------
+    WorkerDiedError
+        A worker process died (killed, out of memory); the message names the unfinished
+        chunks, and the finished ones are in ``cache_dir``.
+
+    Warns
+    -----
+    UserWarning
+        When a query is longer than the compressor's ``window`` (its distances then say
+        little), or ``cache_dir`` cannot be written (the job runs on without caching).
+
     Notes
     -----
     ``NCD(x, y) = (C(x + sep + y) - min(C(x), C(y))) / max(C(x), C(y))``, bit-identical to
