@@ -10,7 +10,7 @@ session, pairs per second, peak RSS of the process tree, accuracy at k=1 and k=2
 Usage (each run in the background, lowest priority)::
 
     NPC_DATA_DIR=/path/to/data nohup nice -n 19 python experiments/imdb_full.py lz4 > imdb_lz4.log 2>&1 &
-    python experiments/imdb_full.py --status          # chunks done per compressor
+    python experiments/imdb_full.py --status          # chunks done per compressor (rewrites the ledger)
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import numpy as np
 
 from npc.compressors import get_compressor
 from npc.kernel import nearest
-from npc.vote import vote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from resources import PeakMemory, git_commit, machine  # noqa: E402
@@ -36,6 +35,7 @@ RESULTS = ROOT / "results"
 N_NEIGHBORS = 10
 CHUNK_ROWS = 100
 SEPARATOR = " "
+PLANNED = ["lz4-0", "zstd-3", "gzip-9"]  # in this order: cheapest first
 
 
 def read_imdb(split: str):
@@ -62,30 +62,59 @@ def chunk_status(cache_dir: Path) -> dict[str, tuple[int, int]]:
 
 
 def update_results(spec: str, entry: dict) -> None:
-    """Merge one compressor's entry into results/imdb_full.json and rewrite the .md table."""
+    """Merge one finished compressor's entry into results/imdb_full.json."""
     path = RESULTS / "imdb_full.json"
     results = json.loads(path.read_text()) if path.exists() else {"runs": {}}
     results["runs"][spec] = entry
     path.write_text(json.dumps(results, indent=1) + "\n")
+
+
+def write_report(cache_dir: Path) -> None:
+    """results/imdb_full.md: the finished runs and the ledger of every planned run."""
+    path = RESULTS / "imdb_full.json"
+    runs = json.loads(path.read_text())["runs"] if path.exists() else {}
+    status = chunk_status(cache_dir)
     lines = [
         "# Full IMDb, 25,000 x 25,000 pairs (top-10 neighbours by NCD)",
         "",
-        "Made by `python experiments/imdb_full.py <compressor> [--level L] --n-jobs 2` (one run per row;",
-        "see each row's command and commit in `imdb_full.json`). Accuracy: k-NN vote over the",
-        "nearest neighbours, ties to the nearest neighbour's class (`tie_break=\"nearest\"`).",
-        "Wall time and pairs/s are those of the session that finished the run (pairs it computed",
-        "itself / its wall time); peak RSS is the sum over the process tree (script + workers).",
+        "Made by `python experiments/imdb_full.py <compressor> [--level L] --n-jobs 2`, run in the",
+        "background under `nice -n 19` on a 2-core machine shared with other jobs (so wall times",
+        "say more about that machine's load than about npc). Accuracy: k-NN vote over the nearest",
+        "neighbours, ties to the nearest neighbour's class (`tie_break=\"nearest\"`). Wall time and",
+        "pairs/s are those of the session that finished the run (pairs it computed itself / its",
+        "wall time); peak RSS is the sum over the process tree (script + workers).",
         "",
-        "| compressor | accuracy k=1 | accuracy k=2 | pairs computed | wall time (s) | pairs/s | peak RSS (MiB) | machine | commit |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "How long each run takes is projected before starting in the `imdb` row of the projection",
+        "table in `results/bench_kernel.md` (measured µs per pair x 625 million pairs / cores).",
+        "",
+        "## Ledger",
+        "",
+        "Chunks (100 test rows each) live in `results/cache/imdb_full/` (committed, ~16 KB each), so",
+        "rerunning the same command anywhere resumes from them. `python experiments/imdb_full.py",
+        "--status` refreshes this ledger.",
+        "",
+        "| run | state | chunks done |",
+        "|---|---|---|",
     ]
-    for name, run in sorted(results["runs"].items()):
+    for spec in PLANNED:
+        done, total = status.get(spec, (0, -(-25_000 // CHUNK_ROWS)))
+        state = "done" if spec in runs else ("partial" if done else "pending")
+        lines.append(f"| {spec} | {state} | {done} / {total} |")
+    lines += [
+        "",
+        "## Finished runs",
+        "",
+        "| compressor | accuracy k=1 | accuracy k=2 | pairs computed | wall time (s) | pairs/s | peak RSS (MiB) | commit |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, run in sorted(runs.items()):
         lines.append(
             f"| {name} | {run['accuracy_k1']:.4f} | {run['accuracy_k2_nearest']:.4f} | "
             f"{run['pairs_computed']:,} | {run['wall_seconds']:,.0f} | {run['pairs_per_second']:,.0f} | "
-            f"{run['peak_rss_mib']:,.0f} | {run['machine']['cores']} cores, {run['machine']['cpu']} | "
-            f"`{run['commit'][:12]}` |"
+            f"{run['peak_rss_mib']:,.0f} | `{run['commit'][:12]}` |"
         )
+    if not runs:
+        lines.append("| (none yet) | | | | | | | |")
     (RESULTS / "imdb_full.md").write_text("\n".join(lines) + "\n")
 
 
@@ -100,6 +129,10 @@ def run(compressor_name: str, level: int | None, n_jobs: int, cache_dir: Path, v
             test_texts, train_texts, N_NEIGHBORS, compressor, sep=SEPARATOR, n_jobs=n_jobs,
             cache_dir=cache_dir, chunk_size=CHUNK_ROWS, verbose=verbose, return_stats=True,
         )
+    # Imported only now: npc.vote brings scikit-learn (~130 MB), which the parent need not
+    # hold during the hours of the kernel run.
+    from npc.vote import vote
+
     neighbor_labels = train_labels[indices]
     accuracy = {
         k: float(np.mean(vote(neighbor_labels[:, :k], distances[:, :k], n_classes=2)[0] == test_labels))
@@ -132,6 +165,7 @@ def run(compressor_name: str, level: int | None, n_jobs: int, cache_dir: Path, v
         "accuracy_k2_nearest": accuracy[2],
     }
     update_results(compressor.spec, entry)
+    write_report(cache_dir)
     return entry
 
 
@@ -147,6 +181,7 @@ def main(argv=None) -> int:
     if args.status:
         for spec, (done, total) in chunk_status(args.cache_dir).items():
             print(f"{spec}: {done}/{total} chunks")
+        write_report(args.cache_dir)
         return 0
     if args.compressor is None:
         parser.error("a compressor is required (or --status)")

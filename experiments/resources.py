@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["machine", "git_commit", "PeakMemory"]
+__all__ = ["machine", "git_commit", "PeakMemory", "tree_cpu_seconds"]
 
 
 def git_commit() -> str:
@@ -81,6 +81,19 @@ def _rss_bytes(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def tree_cpu_seconds() -> float:
+    """User + system CPU seconds used so far by this process and its live descendants (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in [os.getpid(), *_descendants(os.getpid())]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
 
 
 class PeakMemory:

@@ -6,6 +6,7 @@ Only :mod:`npc.datasets` uses this module; :class:`DatasetError` is public there
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -14,7 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["FILE_SUFFIXES", "DatasetError", "as_label_array", "read_class_folders", "read_table", "read_text"]
+__all__ = ["FILE_SUFFIXES", "DatasetError", "as_label_array", "read_class_folders", "read_table", "read_text",
+           "split_lines"]
 
 FILE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
                  ".json": "jsonl", ".parquet": "parquet"}
@@ -59,42 +61,77 @@ def _check_columns(path, present, wanted) -> None:
 
 def _read_csv(path: Path, delimiter: str, wanted):
     csv.field_size_limit(sys.maxsize)
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        _check_columns(path, reader.fieldnames or [], wanted)
-        try:
-            records = list(reader)
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise DatasetError(f"Cannot read {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {error}") from error
-    return {name: [record[name] for record in records] for name in wanted}
+    extra = object()  # restkey of fields beyond the header's
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), delimiter=delimiter, restkey=extra)
+    _check_columns(path, reader.fieldnames or [], wanted)
+    columns = {name: [] for name in wanted}
+    try:
+        for record in reader:
+            # A short row gets None for its missing fields, a long one a list under `extra`.
+            n_fields = sum(value is not None for key, value in record.items() if key is not extra)
+            n_fields += len(record.get(extra, ()))
+            if n_fields != len(reader.fieldnames):
+                raise DatasetError(
+                    f"{path}:{reader.line_num}: {n_fields} field(s) where the header has "
+                    f"{len(reader.fieldnames)}; quote texts that contain {delimiter!r} or a quote character."
+                )
+            for name in wanted:
+                columns[name].append(record[name])
+    except csv.Error as error:
+        raise DatasetError(f"Cannot read {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {error}") from error
+    return columns
 
 
 def _read_json_lines(path: Path, wanted):
+    """Columns from JSON lines (one object per line), or from a JSON array of objects."""
+    text = read_text(path)
+    if text.lstrip().startswith("["):
+        try:
+            records = list(enumerate(json.loads(text), start=1))
+        except json.JSONDecodeError as error:
+            raise DatasetError(f"{path} is not valid JSON ({error.msg}, line {error.lineno}).") from error
+        where = "item"
+    else:
+        records = []
+        for number, line in enumerate(split_lines(text), start=1):
+            if line.strip():
+                try:
+                    records.append((number, json.loads(line)))
+                except json.JSONDecodeError as error:
+                    raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
+        where = "line"
     columns = {name: [] for name in wanted}
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
-            if not isinstance(record, dict):
-                raise DatasetError(f"{path}:{number} is not a JSON object.")
-            if number == 1:
-                _check_columns(path, list(record), wanted)
-            for name in wanted:
-                if name not in record:
-                    raise DatasetError(f"{path}:{number} has no {name!r} field.")
-                columns[name].append(record[name])
+    for number, record in records:
+        if not isinstance(record, dict):
+            raise DatasetError(f"{path}: {where} {number} is not a JSON object.")
+        if not columns[wanted[0]]:
+            _check_columns(path, list(record), wanted)
+        for name in wanted:
+            if name not in record:
+                raise DatasetError(f"{path}: {where} {number} has no {name!r} field.")
+            columns[name].append(record[name])
     return columns
 
 
 def read_text(path: Path) -> str:
+    """The file decoded as UTF-8 (a leading byte-order mark dropped)."""
+    data = path.read_bytes()
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
-        raise DatasetError(f"{path} is not UTF-8 text ({error.reason} at byte {error.start}).") from error
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DatasetError(
+            f"{path} is not UTF-8 text ({error.reason} at byte {error.start}, line {line}); save it as UTF-8."
+        ) from error
+
+
+def split_lines(text: str) -> list[str]:
+    r"""Lines ended by \n, \r\n or \r only: ``str.splitlines`` also splits at form feeds,
+    U+0085 and U+2028, which would misalign texts with the file's lines."""
+    lines = io.StringIO(text, newline=None).read().split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def read_class_folders(folder: Path):
@@ -114,12 +151,22 @@ def read_class_folders(folder: Path):
     return texts, np.asarray(labels), None
 
 
-def as_label_array(labels) -> np.ndarray:
+def as_label_array(labels, source) -> np.ndarray:
     """Labels as int64 when all are integers (or integer strings), else as strings."""
     for row, label in enumerate(labels):
+        if not isinstance(label, (str, int, float, np.generic, type(None))):
+            raise DatasetError(f"{source}: row {row} has label {label!r}; one int or string per text is needed "
+                               "(multi-label data is not supported).")
         if label is None or label == "" or (isinstance(label, float) and np.isnan(label)):
-            raise DatasetError(f"Row {row} has no label ({label!r}); every labelled text needs one.")
+            raise DatasetError(f"{source}: row {row} has no label ({label!r}); every labelled text needs one.")
     try:
-        return np.asarray([int(label) if isinstance(label, str) else label for label in labels], dtype=np.int64)
+        return np.asarray([_as_int(label) for label in labels], dtype=np.int64)
     except (TypeError, ValueError, OverflowError):
         return np.asarray([str(label) for label in labels])
+
+
+def _as_int(label) -> int:
+    # int(1.5) would silently merge classes 1.5 and 1.2; such labels stay names.
+    if isinstance(label, (float, np.floating)) and not float(label).is_integer():
+        raise ValueError(f"{label!r} is not an integer")
+    return int(label)

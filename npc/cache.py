@@ -11,12 +11,12 @@ describes another job is refused.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +81,8 @@ class ChunkCache:
                     "Delete the folder or choose another cache_dir."
                 )
         else:
-            self._write_atomically(manifest_path, json.dumps(manifest, indent=1).encode())
+            payload = json.dumps(manifest, indent=1).encode()
+            _write_atomically(manifest_path, lambda handle: handle.write(payload))
         self._writable = True
 
     def _chunk_path(self, index: int) -> Path:
@@ -95,7 +96,10 @@ class ChunkCache:
         try:
             with np.load(path, allow_pickle=False) as stored:
                 arrays = {name: stored[name] for name in shapes}
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        except Exception as error:
+            # Damaged bytes surface as BadZipFile, ValueError, NotImplementedError (a flipped
+            # compression method), RuntimeError (a flipped encryption flag), ...: whatever
+            # the error, the chunk is recomputed.
             warnings.warn(f"Cache chunk {path} is damaged ({error}); recomputing it.", stacklevel=2)
             return None
         for name, shape in shapes.items():
@@ -113,25 +117,31 @@ class ChunkCache:
         if not self._writable:
             return
         try:
-            with tempfile.NamedTemporaryFile(dir=self.path, suffix=".tmp", delete=False) as handle:
-                np.savez(handle, **arrays)
-            os.replace(handle.name, self._chunk_path(index))
+            _write_atomically(self._chunk_path(index), lambda handle: np.savez(handle, **arrays))
         except OSError as error:
             self._writable = False
-            try:
-                os.unlink(handle.name)
-            except (OSError, UnboundLocalError):
-                pass
             warnings.warn(
                 f"Cannot write to the cache folder {self.path} ({error}); "
                 "continuing without caching the remaining chunks.",
                 stacklevel=2,
             )
 
-    def _write_atomically(self, path: Path, payload: bytes) -> None:
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-            handle.write(payload)
+
+def _write_atomically(path: Path, write) -> None:
+    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    Readers see the old file or the whole new one, never a part; on failure the
+    temporary file is removed and the error re-raised.
+    """
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False)
+    try:
+        with handle:
+            write(handle)
         os.replace(handle.name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
 
 
 def open_cache(cache_dir, description: dict) -> ChunkCache | NullCache:

@@ -24,8 +24,8 @@ def check_labels(y, n_samples: int) -> np.ndarray:
     Raises
     ------
     ValueError
-        On a length mismatch, a missing label (``None`` or NaN, naming the first index)
-        or labels that are not one-dimensional.
+        On a length mismatch, a missing label (``None``, NaN or ``pandas.NA``; the
+        message names the first index) or labels that are not one-dimensional.
     """
     labels = np.asarray(y, dtype=object if not hasattr(y, "dtype") else None)
     if labels.ndim != 1:
@@ -33,7 +33,7 @@ def check_labels(y, n_samples: int) -> np.ndarray:
     if len(labels) != n_samples:
         raise ValueError(f"X and y have different lengths: {n_samples} texts but {len(labels)} labels.")
     for index, label in enumerate(labels.tolist()):
-        if label is None or (isinstance(label, float) and np.isnan(label)):
+        if _is_missing(label):
             raise ValueError(f"y[{index}] is missing ({label!r}); every text needs a label.")
     if labels.dtype == object:
         kinds = {type(label) for label in labels.tolist()}
@@ -42,6 +42,14 @@ def check_labels(y, n_samples: int) -> np.ndarray:
             raise ValueError(f"y mixes label types ({names}); use all strings or all integers.")
         labels = np.asarray(labels.tolist())
     return labels
+
+
+def _is_missing(label) -> bool:
+    """None, NaN of any float type, NaT or ``pandas.NA``."""
+    try:
+        return label is None or bool(label != label)
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
 
 
 class NCDClassifier(ClassifierMixin, BaseEstimator):

@@ -21,6 +21,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from npc.class_model import CompressorClassifier
 from npc.classifier import NCDClassifier
 from npc.compressors import available_compressors
 from npc.datasets import DatasetError, available_datasets, dataset_info, has_splits, load_dataset, load_texts
-from npc.evaluation import score_predictions
+from npc.evaluation import score_predictions, shared_texts
 from npc.kernel import nearest
 from npc.vote import TIE_BREAKS
 
@@ -102,6 +103,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 workers cannot run anything; give a count, or -1 for all cores")
+    return value
+
+
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder of <name>/<split>.parquet searched before $NPC_DATA_DIR")
@@ -140,7 +151,8 @@ def _classify_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--tie-break", choices=TIE_BREAKS, default="nearest",
                        help="rule for tied votes (default: nearest, the class of the closest tied neighbour)")
     run = parser.add_argument_group("run")
-    run.add_argument("--n-jobs", type=int, default=-1, metavar="N", help="parallel workers, joblib semantics (default -1: all cores)")
+    run.add_argument("--n-jobs", type=_n_jobs, default=-1, metavar="N",
+                     help="parallel workers, joblib semantics (default -1: all cores)")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="keep finished chunks there; an interrupted run resumes when repeated")
     run.add_argument("--output", metavar="FILE.json",
@@ -150,11 +162,14 @@ def _classify_arguments(parser: argparse.ArgumentParser) -> None:
 def _load(options, source, split, n, n_per_class=None):
     """Load one split; turn data problems into usage errors (they need other arguments)."""
     try:
-        return load_dataset(source, split, n=n, n_per_class=n_per_class, seed=options.seed,
+        data = load_dataset(source, split, n=n, n_per_class=n_per_class, seed=options.seed,
                             text_column=options.text_column, label_column=options.label_column,
                             data_dir=options.data_dir)
     except DatasetError as error:
         raise UsageError(str(error)) from error
+    if not len(data):
+        raise UsageError(f"{source} ({split}) holds no texts")
+    return data
 
 
 def _describe(data) -> str:
@@ -283,6 +298,8 @@ def run_classify(options: argparse.Namespace) -> int:
     started = time.perf_counter()
     if options.n_train is not None and options.n_per_class is not None:
         raise UsageError("give --n-train or --n-per-class, not both")
+    if options.output and not Path(options.output).expanduser().parent.is_dir():
+        raise UsageError(f"--output {options.output}: its folder does not exist")
     if options.test is None and options.predict is None and not has_splits(options.train):
         raise UsageError(f"--train {options.train} is one split (a single file or folder of class folders); "
                          "give --test FILE to evaluate or --predict FILE to label new texts")
@@ -293,6 +310,10 @@ def run_classify(options: argparse.Namespace) -> int:
         return _run_prediction(options, model, train, started)
     test = _load(options, options.test or options.train, options.test_split, options.n_test)
     _note(options, f"test   {_describe(test)}")
+    shared = shared_texts(test.texts, train.texts)
+    if shared.any():
+        _note(options, f"note: {shared.sum():,} test texts ({shared.mean():.1%}) appear verbatim in the training "
+                       "data; each is its own nearest neighbour")
     y_train, y_test, class_names = _comparable_labels(train, test)
     unseen = np.setdiff1d(y_test, y_train)
     if len(unseen):
@@ -311,7 +332,8 @@ def run_classify(options: argparse.Namespace) -> int:
         _write_json(options.output, {
             **_environment(),
             "config": _configuration(options, model, train, target),
-            "report": {**scores, "kernel": kernel, "wall_seconds": wall_seconds},
+            "report": {**scores, "kernel": kernel, "wall_seconds": wall_seconds,
+                       "test_texts_in_train": int(shared.sum())},
             "predictions": {"rows": test.rows, "true": y_test, "predicted": predicted},
         })
         _note(options, f"wrote {options.output}")
@@ -384,10 +406,14 @@ def _dataset_info(options) -> int:
         print("  local copy: none")
     else:
         print(f"  local copy: {info['local']['location']} ({info['local']['path']})")
+        loaded = {}
         for split in info["local"]["splits"]:
-            data = load_dataset(info["name"], split, data_dir=options.data_dir)
+            data = loaded[split] = load_dataset(info["name"], split, data_dir=options.data_dir)
             counts = ", ".join(f"{name} {count:,}" for name, count in data.class_counts().items())
             print(f"  {split}: {len(data):,} texts, mean {np.mean([len(t) for t in data.texts]):,.0f} chars; {counts}")
+        if {"train", "test"} <= loaded.keys():
+            shared = shared_texts(loaded["test"].texts, loaded["train"].texts)
+            print(f"  test texts that appear verbatim in train: {shared.sum():,} ({shared.mean():.2%})")
     if info["hub"] is not None:
         hub = info["hub"]
         config = f" (configuration {hub['config']})" if hub["config"] else ""
@@ -418,6 +444,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(command: str):
+    """A ``warnings.showwarning`` that prints ``npc COMMAND: warning: MESSAGE``, without source lines."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"npc {command}: warning: {message}", file=sys.stderr, flush=True)
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``npc`` command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -428,7 +461,9 @@ def main(argv: list[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     options.argv = argv
     try:
-        return options.run(options)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning(options.command)
+            return options.run(options)
     except UsageError as error:
         print(f"npc {options.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -34,10 +34,11 @@ __all__ = [
 ]
 
 # Copying a deflate state (with the smallest exact window, below) costs about as much as
-# recompressing ~750 bytes of text at level 9: shorter heads are recompressed with every
-# tail instead. Measured on IMDb and AG News by experiments/bench_kernel.py, whose
-# "crossover" table shows both costs against the head length.
-STATE_COPY_MIN_BYTES = 768
+# recompressing 1 KB of text at level 9: shorter heads are recompressed with every tail
+# instead. experiments/bench_kernel.py measures both per query length on IMDb and AG News
+# (copy / one-shot CPU time: ~1.2 below 256 bytes, ~1.04 at 768-1024, ~1.0 at 1024-1536,
+# ~0.85 above 2 KB).
+STATE_COPY_MIN_BYTES = 1024
 
 # zlib finds the same matches with a smaller window as long as the whole input fits in it
 # (positions never slide and no distance exceeds the window's reach, 2**wbits - 262), and
@@ -80,7 +81,10 @@ class Compressor:
     """Base class of all compressors.
 
     Subclasses set ``name``, ``default_level`` and ``levels`` (the valid levels, or
-    ``None`` when the codec has no level) and implement :meth:`compress`.
+    ``None`` when the codec has no level) and implement :meth:`compress`. ``window`` is
+    how many bytes back the codec can refer: in ``C(x + sep + y)``, ``y`` can be matched
+    only against the last ``window`` bytes before it (``None``: unknown, or megabytes as
+    for zstd and lzma).
 
     Parameters
     ----------
@@ -91,6 +95,7 @@ class Compressor:
     name: str = ""
     default_level: int | None = None
     levels: range | None = None
+    window: int | None = None
 
     def __init__(self, level: int | None = None):
         if level is None:
@@ -212,6 +217,7 @@ class _DeflateFamily(Compressor):
     default_level = 9
     levels = range(0, 10)
     overhead = 0
+    window = 32_768 - 262  # zlib's MAX_DIST: the 32 KiB window less the match lookahead
 
     def compressed_size(self, data: bytes) -> int:
         return _raw_deflate_size(data, self.level) + self.overhead
@@ -270,6 +276,10 @@ class Bz2Compressor(Compressor):
     default_level = 9
     levels = range(1, 10)
 
+    @property
+    def window(self) -> int:
+        return 100_000 * self.level  # blocks of level x 100 kB are compressed independently
+
     def compress(self, data: bytes) -> bytes:
         return bz2.compress(data, self.level)
 
@@ -286,11 +296,17 @@ class LzmaCompressor(Compressor):
 
 
 class Lz4Compressor(Compressor):
-    """``lz4.frame.compress`` (levels 3 and up use LZ4-HC)."""
+    """``lz4.frame.compress`` (levels 3 and up use LZ4-HC).
+
+    Prefixes call the one-shot function for every pair: python-lz4's reusable frame
+    context (``compress_begin``/``compress_chunk``/``compress_flush``) and ``lz4.block``
+    both give sizes that differ from it, so neither is exact.
+    """
 
     name = "lz4"
     default_level = 0
     levels = range(0, lz4.frame.COMPRESSIONLEVEL_MAX + 1)
+    window = 65_535  # the largest match offset of the LZ4 block format
 
     def compress(self, data: bytes) -> bytes:
         return lz4.frame.compress(data, compression_level=self.level)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 
 import numpy as np
 
@@ -31,7 +31,6 @@ class Corpus:
 
     def __init__(self, items: list[bytes]):
         self.items = items
-        self._packed: tuple[np.ndarray, np.ndarray] | None = None
         self._digest: str | None = None
 
     def __len__(self) -> int:
@@ -52,34 +51,32 @@ class Corpus:
         """The sub-corpus at ``indices``."""
         return Corpus([self.items[i] for i in indices])
 
-    def _pack(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._packed is None:
-            lengths = np.fromiter(map(len, self.items), dtype=np.int64, count=len(self.items))
-            offsets = np.zeros(len(self.items) + 1, dtype=np.int64)
-            np.cumsum(lengths, out=offsets[1:])
-            data = np.frombuffer(b"".join(self.items), dtype=np.uint8)
-            self._packed = (data, offsets)
-        return self._packed
+    def _offsets(self) -> np.ndarray:
+        lengths = np.fromiter(map(len, self.items), dtype=np.int64, count=len(self.items))
+        offsets = np.zeros(len(self.items) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return offsets
 
     @property
     def digest(self) -> str:
         """SHA-256 of the texts and their boundaries (identifies the corpus in caches)."""
         if self._digest is None:
-            data, offsets = self._pack()
-            sha = hashlib.sha256(offsets.tobytes())
-            sha.update(data.tobytes())
+            sha = hashlib.sha256(self._offsets().tobytes())
+            for item in self.items:
+                sha.update(item)
             self._digest = sha.hexdigest()
         return self._digest
 
     def __getstate__(self):
-        return self._pack()
+        # Packed afresh for each pickling rather than kept: a second copy of the texts
+        # would double the corpus's memory for the whole life of the object.
+        return np.frombuffer(b"".join(self.items), dtype=np.uint8), self._offsets()
 
     def __setstate__(self, state):
         data, offsets = state
         buffer = data.tobytes()
         bounds = offsets.tolist()
         self.items = [buffer[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        self._packed = (data, offsets)
         self._digest = None
 
 
@@ -103,8 +100,8 @@ def as_corpus(texts, *, name: str = "X", allow_empty: bool = False) -> Corpus:
     Raises
     ------
     TypeError
-        When ``texts`` is a single string or an item is not ``str``/``bytes`` (the
-        message names the first bad index).
+        When ``texts`` is a single string, an unordered collection (set, dict) or an
+        item is not ``str``/``bytes`` (the message names the first bad index).
     ValueError
         When ``texts`` is empty (unless allowed) or not one-dimensional.
     """
@@ -113,6 +110,10 @@ def as_corpus(texts, *, name: str = "X", allow_empty: bool = False) -> Corpus:
     else:
         if isinstance(texts, (str, bytes)):
             raise TypeError(f"{name} must be a sequence of texts, not a single {type(texts).__name__}.")
+        if isinstance(texts, (Set, Mapping)):
+            # Their iteration order is not the order the caller meant, so texts would
+            # silently part from their labels.
+            raise TypeError(f"{name} must be an ordered sequence of texts (a list), not a {type(texts).__name__}.")
         if getattr(texts, "ndim", 1) != 1:
             raise ValueError(f"{name} must be one-dimensional (one text per row); got shape {texts.shape}.")
         try:

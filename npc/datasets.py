@@ -2,7 +2,7 @@
 
 A name or path is resolved in this order:
 
-1. an explicit path: a CSV/TSV, JSON lines or parquet file, a folder with
+1. an explicit path: a CSV/TSV, JSON lines (or JSON array) or parquet file, a folder with
    ``<split>.parquet`` (or ``.csv``/``.tsv``/``.jsonl``), or a folder with one sub-folder of
    ``.txt`` files per class (directly, or under ``<split>/`` as in aclImdb);
 2. ``<data_dir>/<name>/<split>.parquet`` when ``data_dir`` is given, then
@@ -28,7 +28,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from npc._files import FILE_SUFFIXES, DatasetError, as_label_array, read_class_folders, read_table, read_text
+from npc._files import (FILE_SUFFIXES, DatasetError, as_label_array, read_class_folders, read_table, read_text,
+                        split_lines)
 from npc._hub import HUB_SOURCES, fetch_split, hub_offline_reason
 
 __all__ = [
@@ -159,13 +160,13 @@ def load_texts(path, *, text_column: str = "text") -> list[str]:
     Every line is one text, so results align with the file's lines.
     """
     if str(path) == "-":
-        return sys.stdin.read().splitlines()
+        return split_lines(sys.stdin.read())
     path = Path(path).expanduser()
     if not path.is_file():
         raise DatasetNotFoundError(f"{path} is not a file (give a .txt, .csv, .tsv, .jsonl or .parquet file, or -).")
     kind = FILE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        return read_text(path).splitlines()
+        return split_lines(read_text(path))
     return read_table(path, kind, text_column, None)[0]
 
 
@@ -265,7 +266,7 @@ def _read_path(path: Path, split, text_column, label_column):
                 f"(use {', '.join(sorted(FILE_SUFFIXES))}, or a folder of class folders)."
             )
         texts, labels = read_table(path, kind, text_column, label_column)
-        return texts, as_label_array(labels), None
+        return texts, as_label_array(labels, path), None
     source = _split_source(path, split)
     if source is not None:
         if source.is_dir():
@@ -291,7 +292,7 @@ def _split_source(folder: Path, split: str) -> Path | None:
 def _read_split_folder(folder: Path, split, text_column, label_column):
     """``<folder>/<split>.parquet`` and its optional ``labels.json`` (id → class name)."""
     texts, labels = read_table(folder / f"{split}.parquet", "parquet", text_column, label_column)
-    labels = as_label_array(labels)
+    labels = as_label_array(labels, folder / f"{split}.parquet")
     names_path = folder / "labels.json"
     class_names = None
     if names_path.is_file() and labels.dtype.kind == "i":

@@ -1,11 +1,11 @@
-"""Scores of a set of predictions: accuracy, macro-F1 and per-class counts."""
+"""Scores of a set of predictions (accuracy, macro-F1, per-class counts) and train/test overlap."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-__all__ = ["score_predictions"]
+__all__ = ["score_predictions", "shared_texts"]
 
 
 def score_predictions(y_true, y_pred, class_names=None) -> dict:
@@ -48,3 +48,23 @@ def score_predictions(y_true, y_pred, class_names=None) -> dict:
         "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
         "per_class": per_class,
     }
+
+
+def shared_texts(texts, reference) -> np.ndarray:
+    """Which of ``texts`` appear verbatim in ``reference``.
+
+    Exact duplicates across a train/test split are legitimate input, but a duplicate is
+    its own nearest neighbour, so published scores of data sets with many of them are
+    partly memory; reports say how many there are.
+
+    Returns
+    -------
+    ndarray of bool, shape (len(texts),)
+
+    Examples
+    --------
+    >>> shared_texts(["a cat", "a dog"], ["a dog", "stocks"]).tolist()
+    [False, True]
+    """
+    seen = set(reference)
+    return np.fromiter((text in seen for text in texts), dtype=bool, count=len(texts))

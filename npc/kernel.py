@@ -13,10 +13,13 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
+from joblib.parallel import get_active_backend
 from tqdm.auto import tqdm
 
 from npc.cache import open_cache
@@ -24,11 +27,15 @@ from npc.compressors import Compressor, get_compressor
 from npc.corpus import Corpus, as_corpus
 from npc.distance import ncd
 
-__all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats"]
+__all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats", "WorkerDiedError"]
 
 # Pairs per chunk when the caller does not choose: ~5-10 s of gzip-9 work, long enough to
 # amortise dispatch and a cache write, short enough that an interruption loses little.
 PAIRS_PER_CHUNK = 250_000
+
+
+class WorkerDiedError(RuntimeError):
+    """A worker process died (killed, out of memory, crashed) before its chunks finished."""
 
 
 @dataclass(frozen=True)
@@ -121,12 +128,15 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
     sep = _encode_separator(sep)
     queries = as_corpus(queries, name="X")
     references = as_corpus(references, name="Y")
+    _warn_beyond_window(compressor, queries, sep)
     if n_neighbors is not None:
         _check_n_neighbors(n_neighbors, len(references))
     if query_sizes is None:
         query_sizes = compressed_sizes(queries, compressor)
     if reference_sizes is None:
         reference_sizes = query_sizes if references is queries else compressed_sizes(references, compressor)
+    query_sizes = _check_sizes(query_sizes, len(queries), "query_sizes")
+    reference_sizes = _check_sizes(reference_sizes, len(references), "reference_sizes")
     bounds = _chunk_bounds(len(queries), len(references), chunk_size)
     cache = open_cache(
         cache_dir,
@@ -168,10 +178,14 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         for index in pending
     )
     with _progress(n_pairs, n_pairs - pending_pairs, verbose) as bar:
-        for index, arrays in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks):
-            cache.save(index, arrays)
-            results[index] = arrays
-            bar.update((bounds[index][1] - bounds[index][0]) * len(references))
+        try:
+            for index, arrays in _parallel(n_jobs)(tasks):
+                cache.save(index, arrays)
+                results[index] = arrays
+                bar.update((bounds[index][1] - bounds[index][0]) * len(references))
+        except BrokenProcessPool as error:
+            unfinished = [index for index in pending if index not in results]
+            raise WorkerDiedError(_describe_unfinished(unfinished, bounds, cache.path)) from error
     stats = KernelStats(
         n_pairs=n_pairs,
         n_pairs_computed=pending_pairs,
@@ -180,6 +194,46 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         seconds=time.perf_counter() - started,
     )
     return [results[index] for index in range(len(bounds))], stats
+
+
+def _warn_beyond_window(compressor: Compressor, queries: Corpus, sep: bytes) -> None:
+    window = compressor.window
+    if window is None:
+        return
+    lengths = np.fromiter(map(len, queries.items), dtype=np.int64, count=len(queries)) + len(sep)
+    beyond = lengths > window
+    if beyond.any():
+        warnings.warn(
+            f"{beyond.sum():,} of {len(queries):,} query texts are longer than {compressor.spec}'s window of "
+            f"{window:,} bytes (the longest: {lengths.max() - len(sep):,} bytes): in C(query + sep + reference) "
+            f"the reference can be matched only against the last {window:,} bytes before it, so even an exact "
+            "copy of such a query is far from it (NCD near 1). zstd and lzma see megabytes back.",
+            stacklevel=4,
+        )
+
+
+def _parallel(n_jobs) -> Parallel:
+    # Streaming lets each chunk reach the cache as soon as it is done; joblib's
+    # "multiprocessing" backend cannot stream, so there the chunks arrive all at the end.
+    streams = getattr(get_active_backend()[0], "supports_return_generator", False)
+    return Parallel(n_jobs=n_jobs, return_as="generator_unordered" if streams else "list")
+
+
+def _describe_unfinished(unfinished: list[int], bounds, cache_path) -> str:
+    shown = ", ".join(f"{i} (query rows {bounds[i][0]}-{bounds[i][1] - 1})" for i in unfinished[:5])
+    more = f" and {len(unfinished) - 5} more" if len(unfinished) > 5 else ""
+    resume = (f"The finished chunks are in the cache at {cache_path}; rerun to resume." if cache_path
+              else "Pass cache_dir to keep finished chunks across reruns.")
+    return (f"A worker process died (killed, out of memory or crashed) while chunk(s) {shown}{more} "
+            f"of {len(bounds)} were unfinished. {resume}")
+
+
+def _check_sizes(sizes, n_texts: int, name: str) -> np.ndarray:
+    sizes = np.asarray(sizes)
+    if sizes.shape != (n_texts,) or sizes.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be {n_texts} integers (one C(x) per text); got {sizes.dtype} of shape "
+                         f"{sizes.shape}.")
+    return sizes.astype(np.int64, copy=False)
 
 
 def _check_n_neighbors(n_neighbors, n_references: int) -> None:
@@ -222,6 +276,18 @@ def pairwise_ncd(X, Y=None, compressor: str | Compressor = "gzip", sep: str | by
     Returns
     -------
     ndarray of shape (len(X), len(Y)), float64
+
+    Raises
+    ------
+    WorkerDiedError
+        A worker process died (killed, out of memory); the message names the unfinished
+        chunks, and the finished ones are in ``cache_dir``.
+
+    Warns
+    -----
+    UserWarning
+        When a query is longer than the compressor's ``window`` (its distances then say
+        little), or ``cache_dir`` cannot be written (the job runs on without caching).
 
     Notes
     -----

@@ -220,6 +220,7 @@ def test_runtime_failure_is_one_line_and_exit_1(monkeypatch, capsys):
     (["--compressor", "nope"], "invalid choice: 'nope'"),
     (["--k", "50", "--n-train", "10"], "n_neighbors=50 is larger than the training set (10 texts)"),
     (["--test", "x", "--predict", "y"], "not allowed with argument"),
+    (["--output", "no/such/folder/run.json"], "--output no/such/folder/run.json: its folder does not exist"),
 ])
 def test_usage_errors_exit_2(arguments, message, capsys):
     assert main(["classify", *arguments]) == 2

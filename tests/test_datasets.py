@@ -156,7 +156,7 @@ def test_missing_column_names_the_file_and_the_columns(tmp_path, suffix):
 def test_missing_label_is_refused(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("text,label\na,x\nb,\n")
-    with pytest.raises(DatasetError, match=r"Row 1 has no label"):
+    with pytest.raises(DatasetError, match=r"row 1 has no label"):
         load_dataset(path)
 
 
@@ -307,3 +307,23 @@ def test_fetch_split_turns_one_hot_columns_into_labels(monkeypatch):
     # row "b" has no class set and is dropped; "a" takes its first set column
     assert texts == ["a", "c"] and labels.tolist() == [1, 3]
     assert class_names == ["absent", "dengue", "health", "mosquito", "sick"]
+
+
+def test_non_utf8_csv_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text,label\ncaf\xe9,x\n".encode("latin-1"))
+    with pytest.raises(DatasetError, match=r"latin.csv is not UTF-8 text \(invalid continuation byte at byte 14, line 2\)"):
+        load_dataset(path)
+
+
+def test_json_array_and_json_lines_errors(tmp_path):
+    array = tmp_path / "items.json"
+    array.write_text(json.dumps([{"text": "a", "label": 1}, {"text": "b", "label": 0}]))
+    assert load_dataset(array).texts == ["a", "b"]
+    lines = tmp_path / "items.jsonl"
+    lines.write_text('\n{"text": "a", "label": 1}\n{"text": "b"}\n')
+    with pytest.raises(DatasetError, match=r"items.jsonl: line 3 has no 'label' field"):
+        load_dataset(lines)
+    lines.write_text('{"text": "a", "label": 1}\nnot json\n')
+    with pytest.raises(DatasetError, match=r"items.jsonl:2 is not valid JSON"):
+        load_dataset(lines)

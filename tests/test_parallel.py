@@ -11,15 +11,23 @@ from npc import nearest
 from npc.corpus import Corpus, as_corpus
 
 
+class _Recorded(Corpus):
+    """Records the type of the packed texts it is rebuilt from."""
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.received_type = type(state[0]).__name__
+
+
 def _received_as(corpus):
-    return type(corpus._packed[0]).__name__, len(corpus), corpus.items[-1]
+    return corpus.received_type, len(corpus), corpus.items[-1]
 
 
 def test_loky_workers_receive_the_corpus_memory_mapped():
     # Above joblib's max_nbytes (1 MB) the packed texts are dumped once to shared memory
     # and every task gets a memory map of them instead of a pickled copy.
-    corpus = as_corpus([f"text {i} " * 40 for i in range(4000)])
-    assert corpus._pack()[0].nbytes > 1_000_000
+    corpus = _Recorded(as_corpus([f"text {i} " * 40 for i in range(4000)]).items)
+    assert sum(map(len, corpus.items)) > 1_000_000
     received = Parallel(n_jobs=2, backend="loky")(delayed(_received_as)(corpus) for _ in range(4))
     assert received == [("memmap", len(corpus), corpus.items[-1])] * 4
 
