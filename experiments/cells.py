@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from experiments.runs import RunSpec, has_split, load_run, load_split
+from experiments.runs import RUNS_DIR, RunSpec, commit, has_split, load_run, load_split
 from experiments.scoring import paper_counting_correct, random_tie_credit, wilson_interval
 from npc.baselines import make_baseline
 from npc.class_model import CompressorClassifier
@@ -38,11 +39,10 @@ class Neighbours:
 
     def accuracy(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> float:
         """Accuracy of the honest vote of the ``k`` nearest."""
-        predictions, _ = vote(self.labels[:, :k], self.distances[:, :k], n_classes=self.n_classes,
-                              tie_break=tie_break, weights=weights, random_state=seed)
-        return float(np.mean(predictions == self.truth))
+        return float(np.mean(self.correct(k, tie_break, weights, seed)))
 
     def correct(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> np.ndarray:
+        """Whether the honest vote of the ``k`` nearest is right, per query."""
         predictions, _ = vote(self.labels[:, :k], self.distances[:, :k], n_classes=self.n_classes,
                               tie_break=tie_break, weights=weights, random_state=seed)
         return predictions == self.truth
@@ -55,9 +55,8 @@ class Neighbours:
 
 
 def n_classes_of(dataset: str) -> int:
-    _, train = load_split(dataset, "train") if has_split(dataset, "train") else (None, np.array([0]))
-    _, test = load_split(dataset, "test")
-    return int(max(train.max(), test.max())) + 1
+    """Number of classes: one more than the largest label id of any split present."""
+    return 1 + max(int(load_split(dataset, split)[1].max()) for split in ("train", "test") if has_split(dataset, split))
 
 
 def neighbours(spec: RunSpec, path=None) -> Neighbours | None:
@@ -129,33 +128,53 @@ def gzip_cells(nb: Neighbours | None, holdout: Neighbours | None) -> dict:
     }
 
 
-def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "tfidf-lr", "char-tfidf-lr"),
+MODELS_DIR = RUNS_DIR.parent / "models"
+
+
+def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "tfidf-lr"),
                 compressors_per_class=(1, 3)) -> dict:
-    """Baselines and the class-conditional compressor fitted on the run's exact rows."""
-    train_texts, train_labels = load_split(spec.dataset, nb.config["reference_split"])
-    query_texts, query_labels = load_split(spec.dataset, nb.config["query_split"])
-    X = [train_texts[i] for i in nb.train_index]
-    y = train_labels[nb.train_index]
-    queries = [query_texts[i] for i in nb.test_index]
-    truth = query_labels[nb.test_index]
+    """Baselines and the class-conditional compressor fitted on the run's exact rows.
+
+    Results are kept in ``results/models/<run name>.json`` (with the commit that fitted
+    them) and reused; delete that file to fit again.
+    """
+    stored_path = MODELS_DIR / f"{spec.name}.json"
+    stored = json.loads(stored_path.read_text()) if stored_path.exists() else {}
+    models = {name: lambda name=name: make_baseline(name) for name in names}
+    models.update({f"compressor-classifier-{n}": lambda n=n: CompressorClassifier(n) for n in compressors_per_class})
+    missing = [name for name in models if name not in stored]
+    if missing:
+        train_texts, train_labels = load_split(spec.dataset, nb.config["reference_split"])
+        query_texts, _ = load_split(spec.dataset, nb.config["query_split"])
+        X = [train_texts[i] for i in nb.train_index]
+        queries = [query_texts[i] for i in nb.test_index]
+        MODELS_DIR.mkdir(parents=True, exist_ok=True)
+        for name in missing:
+            stored[name] = _fit_and_score(models[name](), X, train_labels[nb.train_index], queries, nb.truth)
+            stored[name]["commit"] = commit()
+            stored_path.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
     cells = {}
-    models = {name: make_baseline(name) for name in names}
-    models.update({f"compressor-classifier-{n}": CompressorClassifier(n) for n in compressors_per_class})
-    for name, model in models.items():
-        started = time.perf_counter()
-        model.fit(X, y)
-        fitted = time.perf_counter()
-        if name.endswith("-knn"):
-            distances, indices = model.kneighbors(queries, n_neighbors=min(2, len(X)))
-            model.set_params(n_neighbors=1)
-            cells[name] = float(np.mean(model.predict_from_neighbors(distances[:, :1], indices[:, :1])[0] == truth))
-            model.set_params(n_neighbors=2)
-            cells[name + "-k2"] = float(np.mean(model.predict_from_neighbors(distances, indices)[0] == truth))
-        else:
-            cells[name] = float(np.mean(model.predict(queries) == truth))
-        predicted = time.perf_counter()
-        cells[name + "-fit_seconds"] = round(fitted - started, 2)
-        cells[name + "-ms_per_prediction"] = round(1000 * (predicted - fitted) / len(queries), 3)
+    for name in models:
+        for key, value in stored[name].items():
+            cells[name if key == "accuracy" else f"{name}-{key}"] = value
     return cells
+
+
+def _fit_and_score(model, X, y, queries, truth) -> dict:
+    """Accuracy (k=1 and k=2 for kNN models), fit seconds and ms per prediction of one model."""
+    started = time.perf_counter()
+    model.fit(X, y)
+    fitted = time.perf_counter()
+    scores = {}
+    if hasattr(model, "kneighbors"):
+        distances, indices = model.kneighbors(queries, n_neighbors=min(2, len(X)))
+        for k, key in ((1, "accuracy"), (2, "k2")):
+            model.set_params(n_neighbors=k)
+            scores[key] = float(np.mean(model.predict_from_neighbors(distances[:, :k], indices[:, :k])[0] == truth))
+    else:
+        scores["accuracy"] = float(np.mean(model.predict(queries) == truth))
+    predicted = time.perf_counter()
+    return {**scores, "fit_seconds": round(fitted - started, 2),
+            "ms_per_prediction": round(1000 * (predicted - fitted) / len(queries), 3)}
 
 

@@ -71,7 +71,8 @@ class RunSpec:
         A stratified subsample of that many queries (always seed 0, so that every
         compressor and every few-shot seed meets the same queries).
     train_sample : int, optional
-        A stratified subsample (seed 0) of the references.
+        A stratified subsample (seed 0) of the references (with ``pool="test-rest"``: a
+        stratified sample of the test split, seed 1, less the queries).
     shots : int, optional
         Few-shot references: ``shots`` training items per class.
     pool : {"train", "test-rest"}
@@ -151,7 +152,9 @@ def select_rows(spec: RunSpec):
             raise ValueError('pool="test-rest" needs a test_sample (the queries).')
         query_split = reference_split = "test"
         query_rows = _stratified(spec.dataset, "test", spec.test_sample, seed=0)
-        reference_rows = np.setdiff1d(np.arange(len(load_split(spec.dataset, "test")[1])), query_rows)
+        n_test = len(load_split(spec.dataset, "test")[1])
+        pool = np.arange(n_test) if spec.train_sample is None else _stratified(spec.dataset, "test", spec.train_sample, 1)
+        reference_rows = np.setdiff1d(pool, query_rows)
     else:
         reference_split, query_split = "train", "train" if spec.queries == "holdout" else spec.queries
         n_train = len(load_split(spec.dataset, "train")[1])
@@ -169,7 +172,8 @@ def select_rows(spec: RunSpec):
     return query_split, query_rows, reference_split, reference_rows
 
 
-def _commit() -> str:
+def commit() -> str:
+    """The checked-out commit of this repository (``unknown`` outside git)."""
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
@@ -204,7 +208,7 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, p
         "n_pairs_computed": stats.n_pairs_computed,
         "seconds": round(time.perf_counter() - started, 1),
         "n_jobs": n_jobs,
-        "commit": _commit(),
+        "commit": commit(),
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
     }
     path.parent.mkdir(parents=True, exist_ok=True)
