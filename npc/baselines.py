@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from npc.classifier import check_labels
 from npc.corpus import as_corpus
 from npc.kernel import _top_k
-from npc.vote import TIE_BREAKS, WEIGHTS, vote
+from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
 
 __all__ = ["CosineKNNClassifier", "tfidf_logistic_regression", "make_baseline", "BASELINES"]
 
@@ -38,7 +38,7 @@ def _texts(X, name: str = "X") -> list[str]:
     return [item.decode("utf-8", "surrogateescape") for item in as_corpus(X, name=name).items]
 
 
-class CosineKNNClassifier(ClassifierMixin, BaseEstimator):
+class CosineKNNClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
     """k-nearest-neighbour classifier on cosine distances between text vectors.
 
     Parameters
@@ -137,21 +137,6 @@ class CosineKNNClassifier(ClassifierMixin, BaseEstimator):
         distances = np.concatenate([block["distances"] for block in blocks])
         indices = np.concatenate([block["indices"] for block in blocks])
         return (distances, indices) if return_distance else indices
-
-    def predict_from_neighbors(self, distances, indices):
-        """Labels and vote shares from precomputed neighbours (as :meth:`kneighbors` returns)."""
-        check_is_fitted(self)
-        codes, proba = vote(self._y[np.asarray(indices)], distances, n_classes=len(self.classes_),
-                            tie_break=self.tie_break, weights=self.weights, random_state=self.random_state)
-        return self.classes_[codes], proba
-
-    def predict(self, X):
-        """Class labels of the texts in ``X``."""
-        return self.predict_from_neighbors(*self.kneighbors(X))[0]
-
-    def predict_proba(self, X):
-        """Vote shares of each class (columns in the order of ``classes_``)."""
-        return self.predict_from_neighbors(*self.kneighbors(X))[1]
 
 
 def tfidf_logistic_regression(*, analyzer="word", ngram_range=(1, 2), min_df=1, C=10.0, max_iter=2000):

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from npc.compressors import Compressor, get_compressor
 from npc.corpus import as_corpus
 from npc.kernel import compressed_sizes, nearest
-from npc.vote import TIE_BREAKS, WEIGHTS, vote
+from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
 
 __all__ = ["NCDClassifier", "check_labels"]
 
@@ -52,7 +52,7 @@ def _is_missing(label) -> bool:
         return True
 
 
-class NCDClassifier(ClassifierMixin, BaseEstimator):
+class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
     """k-nearest-neighbour text classifier with the normalized compression distance.
 
     Training stores the texts; prediction compresses each query followed by every
@@ -204,27 +204,6 @@ class NCDClassifier(ClassifierMixin, BaseEstimator):
             distances, indices = self._search(self.corpus_, k + 1, query_sizes=self.compressed_sizes_)
             distances, indices = _drop_self(distances, indices)
         return (distances, indices) if return_distance else indices
-
-    def predict_from_neighbors(self, distances, indices):
-        """Labels and vote shares from precomputed neighbours (as :meth:`kneighbors` returns).
-
-        Returns
-        -------
-        labels : ndarray of shape (n_queries,)
-        proba : ndarray of shape (n_queries, n_classes)
-        """
-        check_is_fitted(self)
-        codes, proba = vote(self._y[np.asarray(indices)], distances, n_classes=len(self.classes_),
-                            tie_break=self.tie_break, weights=self.weights, random_state=self.random_state)
-        return self.classes_[codes], proba
-
-    def predict(self, X):
-        """Class labels of the texts in ``X``."""
-        return self.predict_from_neighbors(*self.kneighbors(X))[0]
-
-    def predict_proba(self, X):
-        """Vote shares of each class (columns in the order of ``classes_``)."""
-        return self.predict_from_neighbors(*self.kneighbors(X))[1]
 
 
 def _drop_self(distances: np.ndarray, indices: np.ndarray):

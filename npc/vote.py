@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["vote", "TIE_BREAKS", "WEIGHTS"]
+__all__ = ["vote", "VotingMixin", "TIE_BREAKS", "WEIGHTS"]
 
 TIE_BREAKS = ("nearest", "random", "lowest", "shrink")
 WEIGHTS = ("uniform", "distance")
@@ -117,3 +118,33 @@ def vote(neighbor_labels, neighbor_distances=None, *, n_classes: int, tie_break:
         predictions[which] = np.argmax(sub_tied, axis=1)
         unresolved[which] = sub_tied.sum(axis=1) > 1
     return predictions, proba
+
+
+class VotingMixin:
+    """``predict`` and ``predict_proba`` of a k-NN estimator through :func:`vote`.
+
+    The estimator provides ``kneighbors(X) -> (distances, indices)``, the fitted
+    ``classes_`` and ``_y`` (class code of each training item), and the parameters
+    ``tie_break``, ``weights`` and ``random_state``.
+    """
+
+    def predict_from_neighbors(self, distances, indices):
+        """Labels and vote shares from precomputed neighbours (as ``kneighbors`` returns).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_queries,)
+        proba : ndarray of shape (n_queries, n_classes)
+        """
+        check_is_fitted(self)
+        codes, proba = vote(self._y[np.asarray(indices)], distances, n_classes=len(self.classes_),
+                            tie_break=self.tie_break, weights=self.weights, random_state=self.random_state)
+        return self.classes_[codes], proba
+
+    def predict(self, X):
+        """Class labels of the texts in ``X``."""
+        return self.predict_from_neighbors(*self.kneighbors(X))[0]
+
+    def predict_proba(self, X):
+        """Vote shares of each class (columns in the order of ``classes_``)."""
+        return self.predict_from_neighbors(*self.kneighbors(X))[1]
