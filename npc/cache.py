@@ -62,7 +62,7 @@ class ChunkCache:
 
     def __init__(self, root, description: dict):
         self.fingerprint = fingerprint(description)
-        self.path = Path(root) / self.fingerprint[:24]
+        self.path = Path(root).expanduser() / self.fingerprint[:24]
         self.path.mkdir(parents=True, exist_ok=True)
         manifest = {"fingerprint": self.fingerprint, **description}
         manifest_path = self.path / "manifest.json"

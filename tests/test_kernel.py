@@ -180,3 +180,9 @@ class TestCache:
         for chunk in tmp_path.glob("*/chunk-*.npz"):
             with np.load(chunk, allow_pickle=False) as stored:
                 assert {name: stored[name].dtype.kind for name in stored.files} == {"distances": "f", "indices": "i"}
+
+
+def test_cache_dir_expands_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    nearest(["a b"], ["a", "b"], 1, cache_dir="~/npc-cache")
+    assert list((tmp_path / "npc-cache").glob("*/manifest.json"))
