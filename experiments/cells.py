@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from experiments.runs import RUNS_DIR, RunSpec, commit, has_split, load_run, load_split
+from experiments.resources import git_commit
+from experiments.runs import RUNS_DIR, RunSpec, has_split, load_run, load_split
 from experiments.scoring import paper_counting_correct, random_tie_credit, wilson_interval
 from npc.baselines import make_baseline
 from npc.class_model import CompressorClassifier
@@ -151,7 +152,7 @@ def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "t
         MODELS_DIR.mkdir(parents=True, exist_ok=True)
         for name in missing:
             stored[name] = _fit_and_score(models[name](), X, train_labels[nb.train_index], queries, nb.truth)
-            stored[name]["commit"] = commit()
+            stored[name]["commit"] = git_commit()
             stored_path.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
     cells = {}
     for name in models:

@@ -17,36 +17,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from npc.compressors import get_compressor
-from npc.kernel import nearest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from resources import PeakMemory, git_commit, machine  # noqa: E402
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from experiments.plan import IMDB_FULL  # noqa: E402
+from experiments.resources import PeakMemory, machine  # noqa: E402
+from experiments.runs import RunSpec, compute, load_run  # noqa: E402
+from npc.compressors import get_compressor  # noqa: E402
+
 RESULTS = ROOT / "results"
-N_NEIGHBORS = 10
 CHUNK_ROWS = 100
-SEPARATOR = " "
-PLANNED = ["lz4-0", "zstd-3", "gzip-9"]  # in this order: cheapest first
-
-
-def read_imdb(split: str):
-    """Texts and labels of ``$NPC_DATA_DIR/imdb/<split>.parquet``."""
-    import pyarrow.parquet as pq
-
-    root = os.environ.get("NPC_DATA_DIR")
-    if not root:
-        raise SystemExit("Set NPC_DATA_DIR to the folder holding imdb/{train,test}.parquet.")
-    table = pq.read_table(Path(root) / "imdb" / f"{split}.parquet", columns=["text", "label"])
-    return table.column("text").to_pylist(), np.asarray(table.column("label").to_pylist(), dtype=np.int64)
+PLANNED = [f"{name}-{level}" for name, level in IMDB_FULL]
 
 
 def chunk_status(cache_dir: Path) -> dict[str, tuple[int, int]]:
@@ -61,18 +45,22 @@ def chunk_status(cache_dir: Path) -> dict[str, tuple[int, int]]:
     return status
 
 
+def _results() -> dict:
+    """``{spec: entry}`` of the finished runs in results/imdb_full.json."""
+    path = RESULTS / "imdb_full.json"
+    return json.loads(path.read_text())["runs"] if path.exists() else {}
+
+
 def update_results(spec: str, entry: dict) -> None:
     """Merge one finished compressor's entry into results/imdb_full.json."""
-    path = RESULTS / "imdb_full.json"
-    results = json.loads(path.read_text()) if path.exists() else {"runs": {}}
-    results["runs"][spec] = entry
-    path.write_text(json.dumps(results, indent=1) + "\n")
+    runs = _results()
+    runs[spec] = entry
+    (RESULTS / "imdb_full.json").write_text(json.dumps({"runs": runs}, indent=1) + "\n")
 
 
 def write_report(cache_dir: Path) -> None:
     """results/imdb_full.md: the finished runs and the ledger of every planned run."""
-    path = RESULTS / "imdb_full.json"
-    runs = json.loads(path.read_text())["runs"] if path.exists() else {}
+    runs = _results()
     status = chunk_status(cache_dir)
     lines = [
         "# Full IMDb, 25,000 x 25,000 pairs (top-10 neighbours by NCD)",
@@ -119,50 +107,42 @@ def write_report(cache_dir: Path) -> None:
 
 
 def run(compressor_name: str, level: int | None, n_jobs: int, cache_dir: Path, verbose: int) -> dict:
-    """Compute (or resume) one compressor's top-10 neighbours and record its figures."""
+    """Compute (or resume) one compressor's run file and record its figures.
+
+    A session that only reassembles cached chunks rewrites the run file but keeps the
+    figures of the session that computed them.
+    """
     compressor = get_compressor(compressor_name, level)
-    train_texts, train_labels = read_imdb("train")
-    test_texts, test_labels = read_imdb("test")
+    spec = RunSpec("imdb", compressor.name, compressor.level)
     started = time.time()
     with PeakMemory() as memory:
-        distances, indices, stats = nearest(
-            test_texts, train_texts, N_NEIGHBORS, compressor, sep=SEPARATOR, n_jobs=n_jobs,
-            cache_dir=cache_dir, chunk_size=CHUNK_ROWS, verbose=verbose, return_stats=True,
-        )
-    # Imported only now: npc.vote brings scikit-learn (~130 MB), which the parent need not
-    # hold during the hours of the kernel run.
-    from npc.vote import vote
+        compute(spec, n_jobs=n_jobs, cache_dir=cache_dir, verbose=verbose, chunk_rows=CHUNK_ROWS)
+    config = load_run(spec.path)["config"]
+    previous = _results().get(compressor.spec)
+    if config["n_pairs_computed"] == 0 and previous is not None:
+        return previous
+    # Imported only now: it brings scikit-learn (~130 MB), which the parent need not hold
+    # during the hours of the kernel run.
+    from experiments.cells import neighbours
 
-    neighbor_labels = train_labels[indices]
-    accuracy = {
-        k: float(np.mean(vote(neighbor_labels[:, :k], distances[:, :k], n_classes=2)[0] == test_labels))
-        for k in (1, 2)
-    }
-    commit = git_commit()
-    config = {"dataset": "imdb", "compressor": compressor.name, "level": compressor.level,
-              "separator": SEPARATOR, "K": N_NEIGHBORS, "commit": commit}
-    (RESULTS / "runs").mkdir(parents=True, exist_ok=True)
-    np.savez(
-        RESULTS / "runs" / f"imdb__{compressor.spec}.npz",
-        test_index=np.arange(len(test_texts)), train_index=np.arange(len(train_texts)),
-        neighbors=indices, distances=distances, config=np.array(json.dumps(config)),
-    )
+    nb = neighbours(spec)
     entry = {
         "command": "python experiments/imdb_full.py " + " ".join(sys.argv[1:]),
-        "commit": commit,
+        "run_file": str(spec.path.relative_to(ROOT)),
+        "commit": config["commit"],
         "machine": machine(),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "session_started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "n_pairs": stats.n_pairs,
-        "pairs_computed": stats.n_pairs_computed,
-        "chunks_from_cache": stats.n_chunks_cached,
-        "n_chunks": stats.n_chunks,
-        "wall_seconds": stats.seconds,
-        "pairs_per_second": stats.n_pairs_computed / stats.seconds if stats.n_pairs_computed else None,
+        "n_pairs": config["n_pairs"],
+        "pairs_computed": config["n_pairs_computed"],
+        "chunks_from_cache": config["n_chunks_cached"],
+        "n_chunks": config["n_chunks"],
+        "wall_seconds": config["seconds"],
+        "pairs_per_second": config["n_pairs_computed"] / config["seconds"] if config["n_pairs_computed"] else None,
         "peak_rss_mib": memory.peak_mib,
         "n_jobs": n_jobs,
-        "accuracy_k1": accuracy[1],
-        "accuracy_k2_nearest": accuracy[2],
+        "accuracy_k1": nb.accuracy(1),
+        "accuracy_k2_nearest": nb.accuracy(2),
     }
     update_results(compressor.spec, entry)
     write_report(cache_dir)

@@ -26,6 +26,8 @@ COMPRESSORS = [("gzip", 9), ("gzip", 1), ("zstd", 1), ("zstd", 3), ("zstd", 9), 
 COMPRESSOR_TEST_SAMPLE = 100
 COMPRESSOR_TRAIN_SAMPLE = 500
 IMDB_TEST_SAMPLE = 1000
+# Full IMDb (625 million pairs each, experiments/imdb_full.py), cheapest first.
+IMDB_FULL = [("lz4", 0), ("zstd", 3), ("gzip", 9)]
 # Sets whose full run may not finish in one session also get a stratified 500-item test
 # subsample; a table uses it (with Wilson intervals) only while the full run is missing.
 SUBSAMPLE_FALLBACK = {"ohsumed": 500, "20news": 500}

@@ -19,13 +19,17 @@ __all__ = ["machine", "git_commit", "PeakMemory", "tree_cpu_seconds"]
 
 
 def git_commit() -> str:
-    """``git rev-parse HEAD`` of the working tree (plus ``-dirty`` when it has changes)."""
+    """``git rev-parse HEAD`` of this repository, plus ``-dirty`` when its code (``npc/``,
+    ``experiments/``, ``pyproject.toml``) has uncommitted changes; ``unknown`` outside git.
+
+    Changes under ``results/`` do not count: experiments rewrite those files as they run.
+    """
     root = Path(__file__).resolve().parent.parent
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "npc", "experiments",
+                                "pyproject.toml"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("-dirty" if dirty else "")

@@ -28,7 +28,6 @@ import functools
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.resources import git_commit
 from npc.compressors import get_compressor
 from npc.corpus import as_corpus
 from npc.datasets import DatasetNotFoundError, load_dataset
@@ -172,18 +172,11 @@ def select_rows(spec: RunSpec):
     return query_split, query_rows, reference_split, reference_rows
 
 
-def commit() -> str:
-    """The checked-out commit of this repository (``unknown`` outside git)."""
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, path=None) -> Path:
+def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, path=None,
+            chunk_rows: int = CHUNK_ROWS) -> Path:
     """Run the neighbour search of ``spec`` and write its run file (atomically) to ``path``
-    (default ``spec.path``)."""
+    (default ``spec.path``). ``chunk_rows`` (query rows per cache chunk) is part of the
+    cache fingerprint: resuming needs the value the run started with."""
     path = Path(spec.path if path is None else path)
     query_split, query_rows, reference_split, reference_rows = select_rows(spec)
     query_texts, _ = load_split(spec.dataset, query_split)
@@ -194,7 +187,7 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, p
     started = time.perf_counter()
     distances, indices, stats = nearest(
         queries, references, k, spec.compressor, spec.separator, n_jobs, level=spec.level,
-        cache_dir=cache_dir, chunk_size=CHUNK_ROWS, verbose=verbose, return_stats=True,
+        cache_dir=cache_dir, chunk_size=chunk_rows, verbose=verbose, return_stats=True,
     )
     config = {
         **asdict(spec),
@@ -206,9 +199,11 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, p
         "reference_digest": references.digest,
         "n_pairs": stats.n_pairs,
         "n_pairs_computed": stats.n_pairs_computed,
+        "n_chunks": stats.n_chunks,
+        "n_chunks_cached": stats.n_chunks_cached,
         "seconds": round(time.perf_counter() - started, 1),
         "n_jobs": n_jobs,
-        "commit": commit(),
+        "commit": git_commit(),
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
     }
     path.parent.mkdir(parents=True, exist_ok=True)
