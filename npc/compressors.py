@@ -283,6 +283,17 @@ class Bz2Compressor(Compressor):
     def compress(self, data: bytes) -> bytes:
         return bz2.compress(data, self.level)
 
+    def compressed_size(self, data: bytes) -> int:
+        # The level only sets the block size and the header's digit: an input that fits in
+        # one level-1 block gives a stream of the same length at every level, and level 1
+        # sets up a ninth of the memory (~1.3x faster on 1 KB texts).
+        return len(bz2.compress(data, 1 if len(data) <= _BZ2_ONE_BLOCK else self.level))
+
+
+# The largest input that fits one level-1 bzip2 block: 100,000 - 19 bytes after the first
+# run-length pass, which turns every run of four equal bytes into five.
+_BZ2_ONE_BLOCK = (100_000 - 19) * 4 // 5
+
 
 class LzmaCompressor(Compressor):
     """``lzma.compress`` (xz container) with ``preset=level``."""

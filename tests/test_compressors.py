@@ -1,6 +1,7 @@
 import bz2
 import gzip
 import lzma
+import random
 import zlib
 
 import lz4.frame
@@ -138,3 +139,17 @@ def test_deflate_prefix_copies_the_state_only_for_long_heads():
     assert compressor.prefix(b"x" * STATE_COPY_MIN_BYTES).reuse_state
     assert not compressor.prefix(b"x" * (STATE_COPY_MIN_BYTES - 1)).reuse_state
     assert not compressor.prefix(b"x" * 5000, reuse_state=False).reuse_state
+
+
+def test_bz2_size_at_every_level_around_the_one_block_limit():
+    # Runs of four equal bytes grow by a quarter in bzip2's first pass: the worst case for
+    # the level-1 shortcut of Bz2Compressor.compressed_size.
+    random_bytes = random.Random(0).randbytes(120_000)
+    inputs = []
+    for limit in (79_984, 79_985, 99_981, 100_000, 120_000):
+        inputs += [(b"aaaab" * limit)[:limit], random_bytes[:limit]]
+    for level in range(1, 10):
+        compressor = get_compressor("bz2", level)
+        assert [compressor.compressed_size(data) for data in inputs] == [
+            len(bz2.compress(data, level)) for data in inputs
+        ]
