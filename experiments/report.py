@@ -82,6 +82,10 @@ def write_index() -> None:
             "computed once by `python -m experiments.runs`) and regenerates with its command. "
             f"Machine: {machine()}.", "",
             markdown_table(["table", "command", "commit", "wall time", "subsampled cells"], rows), "",
+            "Speed and scale: [bench_kernel.md](bench_kernel.md) (`python experiments/bench_kernel.py`) "
+            "and the full IMDb runs with their ledger, [imdb_full.md](imdb_full.md) "
+            "(`python experiments/imdb_full.py <compressor>`); each file names its own commit, machine "
+            "and wall time.", "",
             "![accuracy against speed of each compressor](compressors.png)", ""]
     (RESULTS_DIR / "README.md").write_text("\n".join(text))
 
