@@ -42,11 +42,15 @@ class Neighbours:
         """Accuracy of the honest vote of the ``k`` nearest."""
         return float(np.mean(self.correct(k, tie_break, weights, seed)))
 
-    def correct(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> np.ndarray:
-        """Whether the honest vote of the ``k`` nearest is right, per query."""
+    def predict(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> np.ndarray:
+        """Class code of the honest vote of the ``k`` nearest, per query."""
         predictions, _ = vote(self.labels[:, :k], self.distances[:, :k], n_classes=self.n_classes,
                               tie_break=tie_break, weights=weights, random_state=seed)
-        return predictions == self.truth
+        return predictions
+
+    def correct(self, k: int, tie_break: str = "nearest", weights: str = "uniform", seed: int = 0) -> np.ndarray:
+        """Whether the honest vote of the ``k`` nearest is right, per query."""
+        return self.predict(k, tie_break, weights, seed) == self.truth
 
     def paper_counting(self, k: int = 2) -> float:
         return float(np.mean(paper_counting_correct(self.labels, self.truth, k, self.n_classes)))

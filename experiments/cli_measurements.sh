@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Time the README's first `npc classify` (embedded imdb-sample) and the issue-4 check on the
-# real IMDb data; write results/cli_measurements.md (+ the JSON of the second run).
+# Time the README's first `npc classify` (embedded imdb-sample), the issue-4 check on the real
+# IMDb data and the default `--train imdb` on 100 test reviews (which `experiments.tables imdb`
+# compares with the full run file); write results/cli_measurements.md (+ the JSON of the IMDb runs).
 # Usage, from the repository root with npc installed:
 #   NPC_DATA_DIR=/path/to/data bash experiments/cli_measurements.sh
 set -euo pipefail
@@ -9,6 +10,7 @@ out=results/cli_measurements.md
 runs=(
     "classify"
     "classify --train imdb --n-train 2000 --n-test 1000 --output results/cli_imdb_2000x1000.json"
+    "classify --train imdb --n-test 100 --output results/cli_imdb_full_train.json"
 )
 {
     echo "# npc classify: measured runs"

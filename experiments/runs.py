@@ -132,7 +132,7 @@ def has_split(dataset: str, split: str) -> bool:
     return True
 
 
-def _stratified(dataset: str, split: str, n: int, seed: int) -> np.ndarray:
+def stratified_rows(dataset: str, split: str, n: int, seed: int) -> np.ndarray:
     """Rows of a stratified seeded sample of ``n`` items of a split (all rows if ``n`` is not smaller)."""
     total = len(load_split(dataset, split)[1])
     return np.arange(total) if n >= total else load_dataset(dataset, split, n=n, seed=seed).rows
@@ -151,21 +151,21 @@ def select_rows(spec: RunSpec):
         if spec.test_sample is None:
             raise ValueError('pool="test-rest" needs a test_sample (the queries).')
         query_split = reference_split = "test"
-        query_rows = _stratified(spec.dataset, "test", spec.test_sample, seed=0)
+        query_rows = stratified_rows(spec.dataset, "test", spec.test_sample, seed=0)
         n_test = len(load_split(spec.dataset, "test")[1])
-        pool = np.arange(n_test) if spec.train_sample is None else _stratified(spec.dataset, "test", spec.train_sample, 1)
+        pool = np.arange(n_test) if spec.train_sample is None else stratified_rows(spec.dataset, "test", spec.train_sample, 1)
         reference_rows = np.setdiff1d(pool, query_rows)
     else:
         reference_split, query_split = "train", "train" if spec.queries == "holdout" else spec.queries
         n_train = len(load_split(spec.dataset, "train")[1])
         reference_rows = (np.arange(n_train) if spec.train_sample is None
-                          else _stratified(spec.dataset, "train", spec.train_sample, seed=0))
+                          else stratified_rows(spec.dataset, "train", spec.train_sample, seed=0))
         if spec.queries == "holdout":
-            query_rows = _stratified(spec.dataset, "train", round(HOLDOUT_FRACTION * n_train), spec.seed)
+            query_rows = stratified_rows(spec.dataset, "train", round(HOLDOUT_FRACTION * n_train), spec.seed)
             reference_rows = np.setdiff1d(reference_rows, query_rows)
         else:
             n_queries = len(load_split(spec.dataset, query_split)[1])
-            query_rows = _stratified(spec.dataset, query_split, spec.test_sample or n_queries, seed=0)
+            query_rows = stratified_rows(spec.dataset, query_split, spec.test_sample or n_queries, seed=0)
     if spec.shots is not None:
         labels = load_split(spec.dataset, reference_split)[1][reference_rows]
         reference_rows = reference_rows[per_class_sample(labels, spec.shots, spec.seed)]

@@ -12,6 +12,7 @@ offline" when the data set is absent); no number is ever filled in by hand.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -20,8 +21,11 @@ import numpy as np
 from experiments import plan, reference
 from experiments.cells import NOT_AVAILABLE, PENDING, fmt, gzip_cells, model_cells, neighbours
 from experiments.report import RESULTS_DIR, write_index, write_ledger, write_table
-from experiments.runs import RunSpec, has_split, load_run, load_split
+from experiments.runs import RunSpec, has_split, load_run, load_split, stratified_rows
 from npc.kernel import nearest
+
+CLI_SPOT_CHECK = RESULTS_DIR / "cli_imdb_full_train.json"
+
 
 def _main_rows(datasets, holdout_kind: str, with_reference_k1: bool):
     """Rows of the in-distribution / low-resource tables (gzip, beyond the paper) and their data."""
@@ -382,12 +386,48 @@ def imdb(command: str) -> dict:
         "(`python experiments/imdb_full.py <compressor> --n-jobs 2`, resumable; timings and memory in "
         "[imdb_full.md](imdb_full.md)). k=2 ties to the nearest equals k=1.",
     ]
+    subsample = neighbours(plan.imdb()[0])
+    if spec is full and nb is not None and subsample is not None:
+        notes.append(_subsample_check(nb, subsample))
+    if spec is full and nb is not None and CLI_SPOT_CHECK.exists():
+        notes.append(_cli_agreement(nb, json.loads(CLI_SPOT_CHECK.read_text())))
     return write_table("imdb", "IMDb: gzip kNN under each tie rule against bag-of-words baselines",
                        [("", ["model", "accuracy", "published (other splits)"], rows),
                         ("Full test split (25,000 × 25,000 pairs), kNN per compressor",
                          ["compressor", "test items", "k=1", "k=2 random (expected)", "k=2 lowest label",
                           "paper's counting (k=2)"], full_rows)], notes, data,
                        command=command, started=started, subsampled=sample)
+
+
+def _subsample_check(full, sample, draws: int = 200) -> str:
+    """The seed-0 test subsample's k=1 against the full split's, and how often the same sampler
+    with other seeds lands at least as far from the full figure."""
+    assert np.array_equal(full.test_index, np.arange(len(full.truth))), "expects the full test split in order"
+    correct, n, truth = full.correct(1), len(sample.truth), full.accuracy(1)
+    by_seed = np.array([correct[stratified_rows("imdb", "test", n, seed)].mean() for seed in range(draws)])
+    as_far = int(np.sum(np.abs(by_seed - truth) >= abs(by_seed[0] - truth)))
+    return (f"The {n}-review test subsample (seed 0) that this table used before the full run gave k=1 "
+            f"{fmt(sample.accuracy(1), True, n)}; the full split gives {truth:.3f}. Drawn with seeds 0–{draws - 1}, "
+            f"the same sampler's k=1 on the full run's predictions has mean {by_seed.mean():.3f} (sd {by_seed.std():.3f}); "
+            f"{as_far} of {draws} draws land at least as far from the full figure as seed 0"
+            + (" (an unlucky draw)." if as_far < 0.05 * draws else " (ordinary sampling noise)."))
+
+
+def _cli_agreement(nb, cli_run: dict) -> str:
+    """How often ``npc classify --train imdb`` (its JSON output, on a test sample) predicted
+    what the full run file's k=2 vote predicts for the same test rows."""
+    parameters = cli_run["config"]["parameters"]
+    setting = (cli_run["config"]["train"]["n"], parameters["compressor"], parameters["n_neighbors"],
+               parameters["tie_break"])
+    if setting != (len(nb.train_index), "gzip-9", 2, "nearest"):
+        raise ValueError(f"{CLI_SPOT_CHECK} is not the default `npc classify --train imdb` setting: {setting}.")
+    position = {row: i for i, row in enumerate(nb.test_index.tolist())}
+    rows = [position[row] for row in cli_run["predictions"]["rows"]]
+    agree = int(np.sum(nb.predict(2)[rows] == np.asarray(cli_run["predictions"]["predicted"])))
+    command = "npc " + " ".join(cli_run["config"]["argv"])
+    return (f"The command-line default agrees with this run file: `{command}` (full training split, "
+            f"{len(rows)} test rows; made by `experiments/cli_measurements.sh`) predicted the same label as the "
+            f"k=2 row above for {agree} of {len(rows)} reviews.")
 
 
 TABLES = {"in_distribution": in_distribution, "low_resource": low_resource, "few_shot": few_shot,
