@@ -425,7 +425,8 @@ def _cli_agreement(nb, cli_run: dict) -> str:
     rows = [position[row] for row in cli_run["predictions"]["rows"]]
     agree = int(np.sum(nb.predict(2)[rows] == np.asarray(cli_run["predictions"]["predicted"])))
     command = "npc " + " ".join(cli_run["config"]["argv"])
-    return (f"The command-line default agrees with this run file: `{command}` (full training split, "
+    verdict = "agrees with" if agree == len(rows) else f"disagrees on {len(rows) - agree} reviews with"
+    return (f"The command-line default {verdict} this run file: `{command}` (full training split, "
             f"{len(rows)} test rows; made by `experiments/cli_measurements.sh`) predicted the same label as the "
             f"k=2 row above for {agree} of {len(rows)} reviews.")
 
