@@ -312,7 +312,8 @@ def run_classify(options: argparse.Namespace) -> int:
     _note(options, f"test   {_describe(test)}")
     shared = shared_texts(test.texts, train.texts)
     if shared.any():
-        _note(options, f"note: {shared.sum():,} test texts ({shared.mean():.1%}) appear verbatim in the training "
+        texts_appear = "test text appears" if shared.sum() == 1 else "test texts appear"
+        _note(options, f"note: {shared.sum():,} {texts_appear} ({shared.mean():.1%}) verbatim in the training "
                        "data; each is its own nearest neighbour")
     y_train, y_test, class_names = _comparable_labels(train, test)
     unseen = np.setdiff1d(y_test, y_train)

@@ -362,7 +362,7 @@ def test_cli_reports_test_texts_that_are_in_the_training_data(tmp_path, capsys):
     test = write(tmp_path / "test.csv", "text,label\na kitten purrs,pets\nbonds fell,finance\n")
     assert main(["classify", "-k", "1", "--n-jobs", "1", "--train", good, "--test", test,
                  "--output", str(tmp_path / "report.json")]) == 0
-    assert "note: 1 test texts (50.0%) appear verbatim in the training data" in capsys.readouterr().err
+    assert "note: 1 test text appears (50.0%) verbatim in the training data" in capsys.readouterr().err
     assert json.loads((tmp_path / "report.json").read_text())["report"]["test_texts_in_train"] == 1
 
 

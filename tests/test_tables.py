@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(
     reason="real data not available: set NPC_DATA_DIR to a folder with r8/{train,test}.parquet",
 )
 
-from experiments import report  # noqa: E402
+from experiments import report, tables  # noqa: E402
 from experiments.cells import gzip_cells, neighbours  # noqa: E402
 from experiments.runs import RunSpec, compute, load_run, load_split, recheck  # noqa: E402
 from npc import NCDClassifier  # noqa: E402
@@ -48,6 +48,27 @@ def test_k1_from_the_run_file_equals_ncdclassifier_on_the_same_rows(run_path):
                                            train_labels[run["train_index"]])
     predicted = clf.predict([test_texts[i] for i in run["test_index"]])
     assert nb.accuracy(1) == np.mean(predicted == nb.truth)
+
+
+def test_cli_spot_check_counts_agreeing_predictions(run_path):
+    nb = neighbours(SPEC, run_path)
+    run = load_run(run_path)
+    train_texts, train_labels = load_split("r8", "train")
+    test_texts, _ = load_split("r8", "test")
+    clf = NCDClassifier(n_neighbors=2).fit([train_texts[i] for i in run["train_index"]],
+                                           train_labels[run["train_index"]])
+    predicted = clf.predict([test_texts[i] for i in run["test_index"]])
+    cli_run = {"config": {"argv": ["classify", "--train", "r8"], "train": {"n": 300},
+                          "parameters": {"compressor": "gzip-9", "n_neighbors": 2, "tie_break": "nearest"}},
+               "predictions": {"rows": run["test_index"].tolist(), "predicted": predicted.tolist()}}
+    assert "agrees with this run file" in tables._cli_agreement(nb, cli_run)
+    assert "for 40 of 40 reviews" in tables._cli_agreement(nb, cli_run)
+
+    cli_run["predictions"]["predicted"][0] = (predicted[0] + 1) % 8
+    assert "disagrees on 1 reviews" in tables._cli_agreement(nb, cli_run)
+    cli_run["config"]["parameters"]["tie_break"] = "lowest"
+    with pytest.raises(ValueError, match="not the default"):
+        tables._cli_agreement(nb, cli_run)
 
 
 def test_cells_respect_the_pipeline_invariants(run_path, tmp_path, monkeypatch):
