@@ -39,25 +39,24 @@ def test_stored_rows_match_the_naive_formula(run_path):
     assert len(recheck(run_path, items=3)) == 3
 
 
-def test_k1_from_the_run_file_equals_ncdclassifier_on_the_same_rows(run_path):
-    nb = neighbours(SPEC, run_path)
-    run = load_run(run_path)
+def _classifier_predictions(run: dict, n_neighbors: int) -> np.ndarray:
+    """``NCDClassifier`` fitted on the run's training rows, predicting its test rows."""
     train_texts, train_labels = load_split("r8", "train")
     test_texts, _ = load_split("r8", "test")
-    clf = NCDClassifier(n_neighbors=1).fit([train_texts[i] for i in run["train_index"]],
-                                           train_labels[run["train_index"]])
-    predicted = clf.predict([test_texts[i] for i in run["test_index"]])
-    assert nb.accuracy(1) == np.mean(predicted == nb.truth)
+    clf = NCDClassifier(n_neighbors=n_neighbors).fit([train_texts[i] for i in run["train_index"]],
+                                                     train_labels[run["train_index"]])
+    return clf.predict([test_texts[i] for i in run["test_index"]])
+
+
+def test_k1_from_the_run_file_equals_ncdclassifier_on_the_same_rows(run_path):
+    nb = neighbours(SPEC, run_path)
+    assert nb.accuracy(1) == np.mean(_classifier_predictions(load_run(run_path), 1) == nb.truth)
 
 
 def test_cli_spot_check_counts_agreeing_predictions(run_path):
     nb = neighbours(SPEC, run_path)
     run = load_run(run_path)
-    train_texts, train_labels = load_split("r8", "train")
-    test_texts, _ = load_split("r8", "test")
-    clf = NCDClassifier(n_neighbors=2).fit([train_texts[i] for i in run["train_index"]],
-                                           train_labels[run["train_index"]])
-    predicted = clf.predict([test_texts[i] for i in run["test_index"]])
+    predicted = _classifier_predictions(run, 2)
     cli_run = {"config": {"argv": ["classify", "--train", "r8"], "train": {"n": 300},
                           "parameters": {"compressor": "gzip-9", "n_neighbors": 2, "tie_break": "nearest"}},
                "predictions": {"rows": run["test_index"].tolist(), "predicted": predicted.tolist()}}
