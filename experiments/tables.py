@@ -215,18 +215,18 @@ def few_shot(command: str) -> dict:
                 for key in FEW_SHOT_COLUMNS.values()])
     notes = [
         f"{len(plan.SEEDS)} seeds per cell (mean ± standard deviation over seeds); each seed draws its shots "
-        "per class from train (all items of a smaller class). Every seed is evaluated on the same stratified "
-        f"{plan.FEW_SHOT_TEST_SAMPLE}-item test subsample (seed 0), to keep the cost small.",
-        "AG News has only its test split here: the queries are a stratified subsample of it and the shots come "
-        "from the rest of the test split (disjoint rows).",
+        "per class from train (all items of a smaller class) and is evaluated on the full test split.",
+        f"AG News has only its test split here: the queries are a stratified half of it ({plan.AG_NEWS_TEST_HALF:,} "
+        "items, seed 0) and the shots come from the other half (disjoint rows).",
         "Published gzip few-shot figures on AG News (Mao et al., full test, mean ± 95 % CI; trained on the real "
         "train split): " + ", ".join(f"{k}: {v}" for k, v in reference.REFERENCE_FEW_SHOT_AG.items()) + ".",
-        "Run files: `results/runs/<set>__gzip-9[__test-rest]__shots<N>-seed<S>__test" f"{plan.FEW_SHOT_TEST_SAMPLE}.npz`.",
+        "Run files: `results/runs/<set>__gzip-9__shots<N>-seed<S>.npz` (AG News: "
+        f"`ag_news__gzip-9__test-rest__shots<N>-seed<S>__test{plan.AG_NEWS_TEST_HALF}.npz`).",
     ]
     return write_table("few_shot", "Few-shot: gzip kNN (honest and paper's counting) against TF-IDF baselines",
                        [("", ["data set", "shots per class"] + list(FEW_SHOT_COLUMNS), rows)], notes, data,
                        command=command, started=started,
-                       subsampled=[f"every cell: {plan.FEW_SHOT_TEST_SAMPLE} test items"])
+                       subsampled=[f"ag_news: half its test split ({plan.AG_NEWS_TEST_HALF:,} items) queried"])
 
 
 def _full_split_cell(dataset: str, compressor: str, level: int) -> tuple[str, dict | None]:
