@@ -386,11 +386,12 @@ def imdb(command: str) -> dict:
         "(`python experiments/imdb_full.py <compressor> --n-jobs 2`, resumable; timings and memory in "
         "[imdb_full.md](imdb_full.md)). k=2 ties to the nearest equals k=1.",
     ]
-    subsample = neighbours(plan.imdb()[0])
-    if spec is full and nb is not None and subsample is not None:
-        notes.append(_subsample_check(nb, subsample))
-    if spec is full and nb is not None and CLI_SPOT_CHECK.exists():
-        notes.append(_cli_agreement(nb, json.loads(CLI_SPOT_CHECK.read_text())))
+    if spec is full and nb is not None:
+        subsample = neighbours(plan.imdb()[0])
+        if subsample is not None:
+            notes.append(_subsample_check(nb, subsample))
+        if CLI_SPOT_CHECK.exists():
+            notes.append(_cli_agreement(nb, json.loads(CLI_SPOT_CHECK.read_text())))
     return write_table("imdb", "IMDb: gzip kNN under each tie rule against bag-of-words baselines",
                        [("", ["model", "accuracy", "published (other splits)"], rows),
                         ("Full test split (25,000 × 25,000 pairs), kNN per compressor",
@@ -404,7 +405,7 @@ def _subsample_check(full, sample, draws: int = 200) -> str:
     with other seeds lands at least as far from the full figure."""
     assert np.array_equal(full.test_index, np.arange(len(full.truth))), "expects the full test split in order"
     correct, n, truth = full.correct(1), len(sample.truth), full.accuracy(1)
-    by_seed = np.array([correct[stratified_rows("imdb", "test", n, seed)].mean() for seed in range(draws)])
+    by_seed = np.array([correct[stratified_rows(sample.spec.dataset, "test", n, seed)].mean() for seed in range(draws)])
     as_far = int(np.sum(np.abs(by_seed - truth) >= abs(by_seed[0] - truth)))
     return (f"The {n}-review test subsample (seed 0) that this table used before the full run gave k=1 "
             f"{fmt(sample.accuracy(1), True, n)}; the full split gives {truth:.3f}. Drawn with seeds 0–{draws - 1}, "
