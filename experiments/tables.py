@@ -273,7 +273,7 @@ def compressors(command: str) -> dict:
         "than the interval are not evidence. Subsampled hard because bz2, zstd-19 and lzma cost milliseconds "
         "per pair.",
         "µs per pair: median of 3 timings of `npc.kernel.nearest` on the first 8 queries × first 200 references "
-        "of the run, one process, measured while the table is built on a shared, loaded 2-core machine "
+        "of the run, one process, measured while the table is built on a shared 2-core machine "
         "(compare compressors with each other, not with other machines).",
         "lz4-12 is LZ4-HC; lzma-6 is the xz preset 6. k=2 with ties to the nearest equals k=1 by construction "
         "(two neighbours either agree or tie).",
