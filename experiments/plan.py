@@ -30,8 +30,8 @@ COMPRESSOR_TRAIN_SAMPLE = 500
 # The same compressors on the full splits of these sets (the test split subsampled to
 # BUDGET_TEST_SAMPLE items where the full cell costs about 2 CPU-hours or more: µs per pair
 # measured in results/compressors.md x pairs; lzma-6 at 0.5-0.7 ms on R52's 17 M and
-# Ohsumed's 14 M pairs; R8's 12 M at 0.57 ms, 1.9 CPU-hours, is on the line and shares
-# the other lzma-6 cells' design). Cheapest compressors first, small sets first.
+# Ohsumed's 14 M pairs; R8's 12 M at 0.5-0.57 ms, 1.7-1.9 CPU-hours, is near the line and
+# shares the other lzma-6 cells' design). Cheapest compressors first, small sets first.
 COMPRESSOR_FULL_SETS = ["masakhanews_run", "masakhanews_yor", "r8", "ohsumed", "r52"]
 OVER_BUDGET = {("r8", "lzma", 6), ("r52", "lzma", 6), ("ohsumed", "lzma", 6)}
 BUDGET_TEST_SAMPLE = 1000
