@@ -278,8 +278,8 @@ def compressors(command: str) -> dict:
         "lz4-12 is LZ4-HC; lzma-6 is the xz preset 6. k=2 with ties to the nearest equals k=1 by construction "
         "(two neighbours either agree or tie).",
         "k=1 on the full splits: every test item against the whole train split (`<set>__<compressor>.npz`; "
-        f"a stratified {plan.BUDGET_TEST_SAMPLE}-item test subsample, seed 0, where the full cell would cost "
-        "about 2 CPU-hours or more); IMDb from `experiments/imdb_full.py`; \"pending\" cells are listed in the ledger "
+        f"a stratified {plan.BUDGET_TEST_SAMPLE}-item test subsample, seed 0, where the full cell was estimated "
+        "at about 2 CPU-hours or more); IMDb from `experiments/imdb_full.py`; \"pending\" cells are listed in the ledger "
         "and computed by `python -m experiments.runs --plan compressors`; \"–\": only the sample is planned.",
     ]
     return write_table("compressors", "Compressors: accuracy and speed",
