@@ -12,7 +12,7 @@ from experiments.resources import git_commit
 from experiments.runs import RUNS_DIR, RunSpec, has_split, load_run, load_split
 from experiments.scoring import paper_counting_correct, random_tie_credit, wilson_interval
 from npc.baselines import make_baseline
-from npc.class_model import CompressorClassifier
+from npc.compressor_classifier import CompressorClassifier
 from npc.vote import vote
 
 NOT_AVAILABLE = "not run: data not available offline"

@@ -142,7 +142,7 @@ def in_distribution(command: str) -> dict:
         "TF-IDF+LR = unigrams+bigrams, C=10 (fixed, not tuned). Character n-gram TF-IDF+LR "
         "(`npc classify --model char-tfidf-lr`) is left out of the tables: its fit takes minutes per set on this "
         "shared machine.",
-        "CompressorClassifier (`npc/class_model.py`) = one zstd-9 compressor per class primed with the "
+        "CompressorClassifier (`npc/compressor_classifier.py`) = one zstd-9 compressor per class primed with the "
         "class's training text (raw dictionary), no pairwise work. Speeds: gzip kNN = CPU ms per test item "
         "from the run's wall time × jobs on a shared, busy 2-core machine; the others = wall ms per item "
         "in-process.",

@@ -22,9 +22,8 @@ from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from npc.classifier import check_labels
-from npc.corpus import as_corpus
-from npc.kernel import _top_k
+from npc._validation import check_labels, check_n_neighbors, check_texts, decode_text
+from npc.neighbors import top_k
 from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
 
 __all__ = ["CosineKNNClassifier", "tfidf_logistic_regression", "make_baseline", "BASELINES"]
@@ -34,8 +33,8 @@ _ROWS_PER_BLOCK = 512
 
 
 def _texts(X, name: str = "X") -> list[str]:
-    """Validated texts as str (bytes are decoded as UTF-8, as npc encodes them)."""
-    return [item.decode("utf-8", "surrogateescape") for item in as_corpus(X, name=name).items]
+    """Validated texts as str (bytes decoded as npc encodes text, so a lone surrogate stays itself)."""
+    return [decode_text(item) for item in check_texts(X, name=name)]
 
 
 class CosineKNNClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
@@ -107,8 +106,7 @@ class CosineKNNClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
         """
         texts = _texts(X)
         labels = check_labels(y, len(texts))
-        if self.n_neighbors > len(texts):
-            raise ValueError(f"n_neighbors={self.n_neighbors} is larger than the training set ({len(texts)} texts).")
+        check_n_neighbors(self.n_neighbors, len(texts))
         self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else TfidfVectorizer()
         self._vectors = normalize(self.vectorizer_.fit_transform(texts)).tocsr()
         self.classes_, self._y = np.unique(labels, return_inverse=True)
@@ -127,11 +125,10 @@ class CosineKNNClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         k = self.n_neighbors if n_neighbors is None else n_neighbors
-        if not 1 <= k <= self.n_samples_fit_:
-            raise ValueError(f"n_neighbors must be in [1, {self.n_samples_fit_}]; got {k}.")
+        k = check_n_neighbors(k, self.n_samples_fit_)
         queries = normalize(self.vectorizer_.transform(_texts(X))).tocsr()
         blocks = [
-            _top_k(1.0 - (queries[start : start + _ROWS_PER_BLOCK] @ self._vectors.T).toarray(), k)
+            top_k(1.0 - (queries[start : start + _ROWS_PER_BLOCK] @ self._vectors.T).toarray(), k)
             for start in range(0, queries.shape[0], _ROWS_PER_BLOCK)
         ]
         distances = np.concatenate([block["distances"] for block in blocks])

@@ -10,46 +10,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from npc._validation import check_labels, check_n_neighbors
 from npc.compressors import Compressor, get_compressor
 from npc.corpus import as_corpus
 from npc.kernel import compressed_sizes, nearest
+from npc.neighbors import drop_self
 from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
 
-__all__ = ["NCDClassifier", "check_labels"]
-
-
-def check_labels(y, n_samples: int) -> np.ndarray:
-    """Validate class labels: one per text, none missing, ints or strings.
-
-    Raises
-    ------
-    ValueError
-        On a length mismatch, a missing label (``None``, NaN or ``pandas.NA``; the
-        message names the first index) or labels that are not one-dimensional.
-    """
-    labels = np.asarray(y, dtype=object if not hasattr(y, "dtype") else None)
-    if labels.ndim != 1:
-        raise ValueError(f"y must be one-dimensional (one label per text); got shape {labels.shape}.")
-    if len(labels) != n_samples:
-        raise ValueError(f"X and y have different lengths: {n_samples} texts but {len(labels)} labels.")
-    for index, label in enumerate(labels.tolist()):
-        if _is_missing(label):
-            raise ValueError(f"y[{index}] is missing ({label!r}); every text needs a label.")
-    if labels.dtype == object:
-        kinds = {type(label) for label in labels.tolist()}
-        if len(kinds) > 1 and not all(issubclass(kind, (int, np.integer)) for kind in kinds):
-            names = ", ".join(sorted(kind.__name__ for kind in kinds))
-            raise ValueError(f"y mixes label types ({names}); use all strings or all integers.")
-        labels = np.asarray(labels.tolist())
-    return labels
-
-
-def _is_missing(label) -> bool:
-    """None, NaN of any float type, NaT or ``pandas.NA``."""
-    try:
-        return label is None or bool(label != label)
-    except TypeError:  # pandas.NA refuses to be a bool
-        return True
+__all__ = ["NCDClassifier"]
 
 
 class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
@@ -156,10 +124,7 @@ class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
         """
         corpus = as_corpus(X, name="X")
         labels = check_labels(y, len(corpus))
-        if self.n_neighbors > len(corpus):
-            raise ValueError(
-                f"n_neighbors={self.n_neighbors} is larger than the training set ({len(corpus)} texts)."
-            )
+        check_n_neighbors(self.n_neighbors, len(corpus))
         self.compressor_ = get_compressor(self.compressor, self.level)
         self.classes_, self._y = np.unique(labels, return_inverse=True)
         self.corpus_ = corpus
@@ -202,14 +167,6 @@ class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
                     "when the training texts are their own queries."
                 )
             distances, indices = self._search(self.corpus_, k + 1, query_sizes=self.compressed_sizes_)
-            distances, indices = _drop_self(distances, indices)
+            distances, indices = drop_self(distances, indices)
         return (distances, indices) if return_distance else indices
 
-
-def _drop_self(distances: np.ndarray, indices: np.ndarray):
-    """Remove each row's own index (row i, index i), or its last neighbour if absent."""
-    n, width = indices.shape
-    own = indices == np.arange(n)[:, None]
-    own[~own.any(axis=1), width - 1] = True
-    keep = ~own
-    return distances[keep].reshape(n, width - 1), indices[keep].reshape(n, width - 1)

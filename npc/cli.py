@@ -31,7 +31,7 @@ from joblib import effective_n_jobs
 
 from npc import __version__
 from npc.baselines import BASELINES, make_baseline
-from npc.class_model import CompressorClassifier
+from npc.compressor_classifier import CompressorClassifier
 from npc.classifier import NCDClassifier
 from npc.compressors import available_compressors
 from npc.datasets import DatasetError, available_datasets, dataset_info, has_splits, load_dataset, load_texts

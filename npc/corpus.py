@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable
 
 import numpy as np
+
+from npc._validation import check_texts
 
 __all__ = ["Corpus", "as_corpus"]
 
@@ -80,13 +82,8 @@ class Corpus:
         self._digest = None
 
 
-def _describe(item) -> str:
-    text = repr(item)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def as_corpus(texts, *, name: str = "X", allow_empty: bool = False) -> Corpus:
-    """Validate ``texts`` and encode them once.
+    """Validate ``texts`` and encode them once (see :func:`npc._validation.check_texts`).
 
     Parameters
     ----------
@@ -96,42 +93,9 @@ def as_corpus(texts, *, name: str = "X", allow_empty: bool = False) -> Corpus:
         How to call the argument in error messages.
     allow_empty : bool
         Accept a corpus with no text.
-
-    Raises
-    ------
-    TypeError
-        When ``texts`` is a single string, an unordered collection (set, dict) or an
-        item is not ``str``/``bytes`` (the message names the first bad index).
-    ValueError
-        When ``texts`` is empty (unless allowed) or not one-dimensional.
     """
     if isinstance(texts, Corpus):
-        corpus = texts
-    else:
-        if isinstance(texts, (str, bytes)):
-            raise TypeError(f"{name} must be a sequence of texts, not a single {type(texts).__name__}.")
-        if isinstance(texts, (Set, Mapping)):
-            # Their iteration order is not the order the caller meant, so texts would
-            # silently part from their labels.
-            raise TypeError(f"{name} must be an ordered sequence of texts (a list), not a {type(texts).__name__}.")
-        if getattr(texts, "ndim", 1) != 1:
-            raise ValueError(f"{name} must be one-dimensional (one text per row); got shape {texts.shape}.")
-        try:
-            items = list(texts)
-        except TypeError:
-            raise TypeError(f"{name} must be an iterable of texts; got {type(texts).__name__}.") from None
-        encoded = []
-        for index, item in enumerate(items):
-            if isinstance(item, str):
-                encoded.append(item.encode("utf-8", "surrogatepass"))
-            elif isinstance(item, (bytes, bytearray, memoryview)):
-                encoded.append(bytes(item))
-            else:
-                raise TypeError(
-                    f"{name}[{index}] is {type(item).__name__} ({_describe(item)}), not str or bytes. "
-                    "Every text must be a string; drop or fill missing values first."
-                )
-        corpus = Corpus(encoded)
-    if not allow_empty and len(corpus) == 0:
-        raise ValueError(f"{name} is empty: at least one text is needed.")
-    return corpus
+        if not allow_empty and len(texts) == 0:
+            raise ValueError(f"{name} is empty: at least one text is needed.")
+        return texts
+    return Corpus(check_texts(texts, name=name, allow_empty=allow_empty))

@@ -22,10 +22,12 @@ from joblib import Parallel, delayed
 from joblib.parallel import get_active_backend
 from tqdm.auto import tqdm
 
+from npc._validation import check_int, check_n_neighbors, encode_text
 from npc.cache import open_cache
 from npc.compressors import Compressor, get_compressor
 from npc.corpus import Corpus, as_corpus
 from npc.distance import ncd
+from npc.neighbors import top_k
 
 __all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats", "WorkerDiedError"]
 
@@ -62,19 +64,6 @@ def compressed_sizes(texts, compressor: str | Compressor = "gzip", level: int | 
     return np.fromiter(map(size, corpus.items), dtype=np.int64, count=len(corpus))
 
 
-def _top_k(block: np.ndarray, k: int) -> dict[str, np.ndarray]:
-    """The ``k`` smallest entries of each row, ordered by (distance, column)."""
-    if k >= block.shape[1]:
-        order = np.argsort(block, axis=1, kind="stable")
-    else:
-        kth = np.partition(block, k - 1, axis=1)[:, k - 1]
-        order = np.empty((block.shape[0], k), dtype=np.int64)
-        for row, (values, bound) in enumerate(zip(block, kth)):
-            candidates = np.flatnonzero(values <= bound)
-            order[row] = candidates[np.argsort(values[candidates], kind="stable")[:k]]
-    return {"distances": np.take_along_axis(block, order, axis=1), "indices": order}
-
-
 def _compute_chunk(index, queries, query_sizes, references, reference_sizes, compressor, sep, n_neighbors):
     """NCD of a block of queries against every reference (top-k rows if ``n_neighbors``)."""
     sizes = np.empty((len(queries), len(references)), dtype=np.int64)
@@ -84,14 +73,14 @@ def _compute_chunk(index, queries, query_sizes, references, reference_sizes, com
     block = ncd(sizes, query_sizes[:, None], reference_sizes[None, :])
     if n_neighbors is None:
         return index, {"distances": block}
-    return index, _top_k(block, n_neighbors)
+    return index, top_k(block, n_neighbors)
 
 
 def _chunk_bounds(n_queries: int, n_references: int, chunk_size: int | None) -> list[tuple[int, int]]:
     if chunk_size is None:
         chunk_size = max(1, math.ceil(PAIRS_PER_CHUNK / max(n_references, 1)))
-    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive int or None; got {chunk_size!r}.")
+    else:
+        chunk_size = check_int(chunk_size, "chunk_size")
     return [(start, min(start + chunk_size, n_queries)) for start in range(0, n_queries, chunk_size)]
 
 
@@ -113,11 +102,9 @@ def _progress(total: int, initial: int, verbose: int):
 
 
 def _encode_separator(sep) -> bytes:
-    if isinstance(sep, str):
-        return sep.encode("utf-8", "surrogatepass")
-    if isinstance(sep, bytes):
-        return sep
-    raise TypeError(f"sep must be str or bytes; got {type(sep).__name__}.")
+    if not isinstance(sep, (str, bytes)):
+        raise TypeError(f"sep must be str or bytes; got {type(sep).__name__}.")
+    return encode_text(sep)
 
 
 def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, cache_dir, chunk_size,
@@ -130,7 +117,7 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
     references = as_corpus(references, name="Y")
     _warn_beyond_window(compressor, queries, sep)
     if n_neighbors is not None:
-        _check_n_neighbors(n_neighbors, len(references))
+        check_n_neighbors(n_neighbors, len(references), what="reference set")
     if query_sizes is None:
         query_sizes = compressed_sizes(queries, compressor)
     if reference_sizes is None:
@@ -234,15 +221,6 @@ def _check_sizes(sizes, n_texts: int, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be {n_texts} integers (one C(x) per text); got {sizes.dtype} of shape "
                          f"{sizes.shape}.")
     return sizes.astype(np.int64, copy=False)
-
-
-def _check_n_neighbors(n_neighbors, n_references: int) -> None:
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 1:
-        raise ValueError(f"n_neighbors must be a positive int; got {n_neighbors!r}.")
-    if n_neighbors > n_references:
-        raise ValueError(
-            f"n_neighbors={n_neighbors} is larger than the reference set ({n_references} texts)."
-        )
 
 
 def pairwise_ncd(X, Y=None, compressor: str | Compressor = "gzip", sep: str | bytes = " ", n_jobs=None, *,

@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
-from npc.class_model import CompressorClassifier
+from npc.compressor_classifier import CompressorClassifier
 
 TRAIN = ["the cat sat on the mat", "a cat and a kitten", "stocks fell sharply", "the market rallied on earnings"]
 LABELS = ["pets", "pets", "finance", "finance"]

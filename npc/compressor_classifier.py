@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from npc.classifier import check_labels
+from npc._validation import check_labels
 from npc.corpus import as_corpus
 
 __all__ = ["CompressorClassifier"]
