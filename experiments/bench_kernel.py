@@ -150,7 +150,7 @@ def per_core(name: str, n_queries: int, n_references: int, rounds: int) -> dict:
         methods[f"floor {spec}"] = lambda c=compressor: floor_loop(queries, references, FLOOR[c])
         if compressor != "gzip":
             methods[f"naive {spec}"] = lambda c=compressor: naive_loop(queries, references, ONE_SHOT[c])
-        methods[f"npc {spec}"] = lambda c=compressor, lv=level: nearest(queries, references, 10, c, level=lv,
+        methods[f"npc {spec}"] = lambda c=compressor, lv=level: nearest(queries, references, 10, compressor=c, level=lv,
                                                                         n_jobs=1)
     seconds = interleaved(methods, rounds)
     n_pairs = n_queries * n_references
@@ -195,12 +195,12 @@ def scaling(n_queries: int, n_references: int, rounds: int) -> dict:
     """Wall time of one gzip-9 job on IMDb with 1 worker and with 2 loky workers."""
     queries, references = sample_job("imdb", n_queries, n_references, seed=2)
     chunk = max(1, n_queries // 4)  # 4 tasks of ~0.5-1 s: dispatch is amortised, the 2 workers balanced
-    nearest(queries[:2], references[:10], 1, "gzip", n_jobs=2)  # start the worker pool outside the timing
+    nearest(queries[:2], references[:10], 1, compressor="gzip", n_jobs=2)  # start the worker pool outside the timing
     load_before = os.getloadavg()
     with PeakMemory() as memory:
         methods = {
-            "n_jobs=1": lambda: nearest(queries, references, 10, "gzip", n_jobs=1, chunk_size=chunk),
-            "n_jobs=2": lambda: nearest(queries, references, 10, "gzip", n_jobs=2, chunk_size=chunk),
+            "n_jobs=1": lambda: nearest(queries, references, 10, compressor="gzip", n_jobs=1, chunk_size=chunk),
+            "n_jobs=2": lambda: nearest(queries, references, 10, compressor="gzip", n_jobs=2, chunk_size=chunk),
         }
         seconds = interleaved(methods, rounds, clock=time.perf_counter)
         cpu = interleaved(methods, rounds, clock=tree_cpu_seconds)
@@ -231,15 +231,15 @@ def dask_section(n_queries: int, n_references: int) -> dict:
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
                                   dashboard_address=None, worker_dashboard_address=None) as cluster, \
             distributed.Client(cluster):
-        serial = nearest(queries, references, 5, "zstd", n_jobs=1)
+        serial = nearest(queries, references, 5, compressor="zstd", n_jobs=1)
         with parallel_config(backend="dask"):
             started = time.perf_counter()
-            on_cluster = nearest(queries, references, 5, "zstd", chunk_size=max(1, n_queries // 8))
+            on_cluster = nearest(queries, references, 5, compressor="zstd", chunk_size=max(1, n_queries // 8))
             job_seconds = time.perf_counter() - started
             # Per-task overhead: many tasks with almost no work (one query, five references each).
             tiny_tasks = 200
             started = time.perf_counter()
-            nearest(queries[:tiny_tasks], references[:5], 1, "lz4", chunk_size=1)
+            nearest(queries[:tiny_tasks], references[:5], 1, compressor="lz4", chunk_size=1)
             overhead = (time.perf_counter() - started) / tiny_tasks
     return {
         "cluster": "LocalCluster(n_workers=2, processes=True, threads_per_worker=1)",
@@ -256,7 +256,7 @@ def memory_section(n_queries: int) -> dict:
     queries = read_texts("imdb", "test")[:n_queries]
     references = read_texts("imdb", "train")
     with PeakMemory() as memory:
-        nearest(queries, references, 10, "lz4", n_jobs=2, chunk_size=100)
+        nearest(queries, references, 10, compressor="lz4", n_jobs=2, chunk_size=100)
     return {
         "job": f"IMDb lz4, {n_queries} test x {len(references)} train, K=10, 2 workers, 100 rows per chunk",
         "peak_rss_mib_process_tree": memory.peak_mib,
@@ -390,7 +390,7 @@ def to_markdown(result: dict) -> str:
         "",
         "Naive: `len(C((x + \" \" + y).encode()))` per pair, C(x) and C(y) once. Floor: C(y) alone per pair "
         "(raw deflate for gzip). npc-gzip: its `KnnClassifier`, construction + `predict`. "
-        "npc: `nearest(X, Y, 10, compressor, n_jobs=1)`, everything included.",
+        "npc: `nearest(X, Y, 10, compressor=compressor, n_jobs=1)`, everything included.",
         "",
     ]
     names = list(result["per_core"])

@@ -186,7 +186,7 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, p
     k = min(spec.k_max, len(references))
     started = time.perf_counter()
     distances, indices, stats = nearest(
-        queries, references, k, spec.compressor, spec.separator, n_jobs, level=spec.level,
+        queries, references, k, compressor=spec.compressor, sep=spec.separator, n_jobs=n_jobs, level=spec.level,
         cache_dir=cache_dir, chunk_size=chunk_rows, verbose=verbose, return_stats=True,
     )
     config = {

@@ -303,7 +303,7 @@ def measure_pair_speed(spec: RunSpec, n_queries: int = 8, n_references: int = 20
     timings = []
     for _ in range(repeats):
         begin = time.perf_counter()
-        nearest(queries, references, 1, spec.compressor, spec.separator, 1, level=spec.level)
+        nearest(queries, references, 1, compressor=spec.compressor, sep=spec.separator, n_jobs=1, level=spec.level)
         timings.append(time.perf_counter() - begin)
     return 1e6 * float(np.median(timings)) / (len(queries) * len(references))
 

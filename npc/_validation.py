@@ -12,7 +12,16 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["encode_text", "decode_text", "check_texts", "check_labels", "check_int", "check_n_neighbors"]
+__all__ = ["InvalidInputError", "encode_text", "decode_text", "check_texts", "check_labels", "check_int", "check_n_neighbors"]
+
+
+class InvalidInputError(ValueError, TypeError):
+    """The caller's texts, labels or parameter values are unusable (the message says why).
+
+    Both a ``ValueError`` and a ``TypeError``, like scikit-learn's
+    ``InvalidParameterError``, so code that catches either keeps working; the command
+    line reports it as a usage error (exit 2) and any other exception as a failure.
+    """
 
 
 def encode_text(text: str | bytes) -> bytes:
@@ -27,7 +36,7 @@ def encode_text(text: str | bytes) -> bytes:
         return text.encode("utf-8", "surrogatepass")
     if isinstance(text, (bytes, bytearray, memoryview)):
         return bytes(text)
-    raise TypeError(f"expected str or bytes; got {type(text).__name__}.")
+    raise InvalidInputError(f"expected str or bytes; got {type(text).__name__}.")
 
 
 def decode_text(data: bytes) -> str:
@@ -68,27 +77,27 @@ def check_texts(texts, *, name: str = "X", allow_empty: bool = False) -> list[by
         When ``texts`` is empty (unless allowed) or not one-dimensional.
     """
     if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of texts, not a single {type(texts).__name__}.")
+        raise InvalidInputError(f"{name} must be a sequence of texts, not a single {type(texts).__name__}.")
     if isinstance(texts, (Set, Mapping)):
         # Their iteration order is not the order the caller meant, so texts would
         # silently part from their labels.
-        raise TypeError(f"{name} must be an ordered sequence of texts (a list), not a {type(texts).__name__}.")
+        raise InvalidInputError(f"{name} must be an ordered sequence of texts (a list), not a {type(texts).__name__}.")
     if getattr(texts, "ndim", 1) != 1:
-        raise ValueError(f"{name} must be one-dimensional (one text per row); got shape {texts.shape}.")
+        raise InvalidInputError(f"{name} must be one-dimensional (one text per row); got shape {texts.shape}.")
     try:
         items = list(texts)
     except TypeError:
-        raise TypeError(f"{name} must be an iterable of texts; got {type(texts).__name__}.") from None
+        raise InvalidInputError(f"{name} must be an iterable of texts; got {type(texts).__name__}.") from None
     encoded = []
     for index, item in enumerate(items):
         if not isinstance(item, (str, bytes, bytearray, memoryview)):
-            raise TypeError(
+            raise InvalidInputError(
                 f"{name}[{index}] is {type(item).__name__} ({_describe(item)}), not str or bytes. "
                 "Every text must be a string; drop or fill missing values first."
             )
         encoded.append(encode_text(item))
     if not allow_empty and not encoded:
-        raise ValueError(f"{name} is empty: at least one text is needed.")
+        raise InvalidInputError(f"{name} is empty: at least one text is needed.")
     return encoded
 
 
@@ -103,17 +112,17 @@ def check_labels(y, n_samples: int) -> np.ndarray:
     """
     labels = np.asarray(y, dtype=object if not hasattr(y, "dtype") else None)
     if labels.ndim != 1:
-        raise ValueError(f"y must be one-dimensional (one label per text); got shape {labels.shape}.")
+        raise InvalidInputError(f"y must be one-dimensional (one label per text); got shape {labels.shape}.")
     if len(labels) != n_samples:
-        raise ValueError(f"X and y have different lengths: {n_samples} texts but {len(labels)} labels.")
+        raise InvalidInputError(f"X and y have different lengths: {n_samples} texts but {len(labels)} labels.")
     for index, label in enumerate(labels.tolist()):
         if _is_missing(label):
-            raise ValueError(f"y[{index}] is missing ({label!r}); every text needs a label.")
+            raise InvalidInputError(f"y[{index}] is missing ({label!r}); every text needs a label.")
     if labels.dtype == object:
         kinds = {type(label) for label in labels.tolist()}
         if len(kinds) > 1 and not all(issubclass(kind, (int, np.integer)) for kind in kinds):
             names = ", ".join(sorted(kind.__name__ for kind in kinds))
-            raise ValueError(f"y mixes label types ({names}); use all strings or all integers.")
+            raise InvalidInputError(f"y mixes label types ({names}); use all strings or all integers.")
         labels = np.asarray(labels.tolist())
     return labels
 
@@ -130,7 +139,7 @@ def check_int(value, name: str, minimum: int = 1) -> int:
     """``value`` as an int, refusing bools, non-integers and values below ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
         bound = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-        raise ValueError(f"{name} must be {bound}; got {value!r}.")
+        raise InvalidInputError(f"{name} must be {bound}; got {value!r}.")
     return int(value)
 
 
@@ -138,5 +147,5 @@ def check_n_neighbors(n_neighbors, n_samples: int, *, what: str = "training set"
     """``n_neighbors`` as an int in ``[1, n_samples]`` (``what`` names the set in the message)."""
     n_neighbors = check_int(n_neighbors, "n_neighbors")
     if n_neighbors > n_samples:
-        raise ValueError(f"n_neighbors={n_neighbors} is larger than the {what} ({n_samples} texts).")
+        raise InvalidInputError(f"n_neighbors={n_neighbors} is larger than the {what} ({n_samples} texts).")
     return n_neighbors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from numbers import Integral
 
 import numpy as np
@@ -133,11 +134,27 @@ class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _search(self, X, n_neighbors, **options):
-        return nearest(X, self.corpus_, n_neighbors, self.compressor_, self.sep, self.n_jobs,
-                       cache_dir=self.cache_dir, verbose=self.verbose,
-                       reference_sizes=self.compressed_sizes_, **options)
+        return nearest(X, self.corpus_, n_neighbors, compressor=self.compressor_, sep=self.sep, n_jobs=self.n_jobs,
+                       cache_dir=self.cache_dir, verbose=self.verbose, reference_sizes=self.compressed_sizes_,
+                       **options)
 
-    def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+    def seconds_per_pair(self, X, *, n_queries=16, n_references=256) -> float:
+        """Seconds one worker spends per NCD pair, timed on a sample of ``X`` and the training set.
+
+        The sample is ``n_queries`` queries and ``n_references`` training texts spread evenly
+        over their sets, so ``len(X) * n_samples_fit_ * seconds_per_pair(X) / n_workers``
+        estimates what predicting ``X`` costs.
+        """
+        check_is_fitted(self)
+        corpus = as_corpus(X, name="X")
+        queries = _spread(len(corpus), n_queries)
+        references = _spread(self.n_samples_fit_, n_references)
+        started = time.perf_counter()
+        nearest(corpus.take(queries), self.corpus_.take(references), 1, compressor=self.compressor_, sep=self.sep,
+                n_jobs=1, reference_sizes=self.compressed_sizes_[references])
+        return (time.perf_counter() - started) / (len(queries) * len(references))
+
+    def kneighbors(self, X=None, n_neighbors=None, return_distance=True, *, return_stats=False):
         """Nearest training texts of each query.
 
         Parameters
@@ -148,6 +165,9 @@ class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
         n_neighbors : int, optional
             Defaults to the ``n_neighbors`` of the estimator.
         return_distance : bool, default True
+        return_stats : bool, default False
+            Also return the search's :class:`~npc.kernel.KernelStats` (pairs computed and
+            read from the cache, time).
 
         Returns
         -------
@@ -155,18 +175,28 @@ class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
             Only when ``return_distance``.
         indices : ndarray of shape (n_queries, n_neighbors)
             Positions in the training set, nearest first.
+        stats : KernelStats
+            Only when ``return_stats``.
         """
         check_is_fitted(self)
         k = self.n_neighbors if n_neighbors is None else n_neighbors
         if X is not None:
-            distances, indices = self._search(X, k)
+            distances, indices, stats = self._search(X, k, return_stats=True)
         else:
             if k >= self.n_samples_fit_:
                 raise ValueError(
                     f"n_neighbors={k} must be smaller than the training set ({self.n_samples_fit_} texts) "
                     "when the training texts are their own queries."
                 )
-            distances, indices = self._search(self.corpus_, k + 1, query_sizes=self.compressed_sizes_)
+            distances, indices, stats = self._search(self.corpus_, k + 1, query_sizes=self.compressed_sizes_,
+                                                     return_stats=True)
             distances, indices = drop_self(distances, indices)
-        return (distances, indices) if return_distance else indices
+        found = (distances, indices) if return_distance else (indices,)
+        if return_stats:
+            return (*found, stats)
+        return found if return_distance else indices
 
+
+def _spread(n: int, m: int) -> np.ndarray:
+    """Up to ``m`` evenly spaced positions in ``range(n)``."""
+    return np.unique(np.linspace(0, n - 1, min(n, m)).astype(np.int64))

@@ -28,15 +28,16 @@ from pathlib import Path
 
 import numpy as np
 from joblib import effective_n_jobs
+from sklearn.utils._param_validation import InvalidParameterError
 
 from npc import __version__
+from npc._validation import InvalidInputError
 from npc.baselines import BASELINES, make_baseline
-from npc.compressor_classifier import CompressorClassifier
 from npc.classifier import NCDClassifier
+from npc.compressor_classifier import CompressorClassifier
 from npc.compressors import available_compressors
 from npc.datasets import DatasetError, available_datasets, dataset_info, has_splits, load_dataset, load_texts
 from npc.evaluation import score_predictions, shared_texts
-from npc.kernel import nearest
 from npc.vote import TIE_BREAKS
 
 __all__ = ["COMMANDS", "MODELS", "Command", "UsageError", "main"]
@@ -184,15 +185,11 @@ def _comparable_labels(train, test):
 
 
 def _fit(model, texts, labels):
+    """Fit ``model``; input it refuses (labels, parameter values) is a usage error, anything else a failure."""
     try:
         return model.fit(texts, labels)
-    except (ValueError, TypeError) as error:
+    except (InvalidInputError, InvalidParameterError) as error:
         raise UsageError(str(error)) from error
-
-
-def _spread(n: int, m: int) -> np.ndarray:
-    """Up to ``m`` evenly spaced positions in ``range(n)``."""
-    return np.unique(np.linspace(0, n - 1, min(n, m)).astype(np.int64))
 
 
 def _duration(seconds: float) -> str:
@@ -209,13 +206,10 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
     n_pairs = n_queries * n_references
     message = f"computing {n_pairs:,} NCD pairs ({n_queries:,} queries × {n_references:,} training texts)"
     if n_pairs >= ESTIMATE_ABOVE_PAIRS:
-        queries, references = _spread(n_queries, SAMPLE_QUERIES), _spread(n_references, SAMPLE_REFERENCES)
-        started = time.perf_counter()
-        nearest([texts[i] for i in queries], clf.corpus_.take(references), 1, clf.compressor_, clf.sep, n_jobs=1,
-                reference_sizes=clf.compressed_sizes_[references])
-        per_pair = (time.perf_counter() - started) / (len(queries) * len(references))
+        per_pair = clf.seconds_per_pair(texts, n_queries=SAMPLE_QUERIES, n_references=SAMPLE_REFERENCES)
+        sample = min(n_queries, SAMPLE_QUERIES) * min(n_references, SAMPLE_REFERENCES)
         workers = effective_n_jobs(clf.n_jobs)
-        message += (f"; a sample of {len(queries) * len(references):,} pairs took {per_pair * 1e6:.1f} µs/pair, "
+        message += (f"; a sample of {sample:,} pairs took {per_pair * 1e6:.1f} µs/pair, "
                     f"so about {_duration(n_pairs * per_pair / workers)} on {workers} worker(s)")
         load, cores = os.getloadavg()[0], os.cpu_count() or 1
         if load > cores:
@@ -230,9 +224,7 @@ def _predict(options, model, texts):
     if not isinstance(model, NCDClassifier):
         return model.predict(texts), None
     _announce_job(options, model, texts)
-    distances, indices, stats = nearest(texts, model.corpus_, model.n_neighbors, model.compressor_, model.sep,
-                                        model.n_jobs, cache_dir=model.cache_dir, verbose=model.verbose,
-                                        reference_sizes=model.compressed_sizes_, return_stats=True)
+    distances, indices, stats = model.kneighbors(texts, return_stats=True)
     return model.predict_from_neighbors(distances, indices)[0], stats
 
 

@@ -18,6 +18,8 @@ import lz4.frame
 import numpy as np
 import pyzstd
 
+from npc._validation import InvalidInputError
+
 __all__ = [
     "Compressor",
     "Prefix",
@@ -101,11 +103,11 @@ class Compressor:
         if level is None:
             level = self.default_level
         elif self.levels is None:
-            raise ValueError(f"Compressor {self.name!r} takes no level; got level={level!r}.")
+            raise InvalidInputError(f"Compressor {self.name!r} takes no level; got level={level!r}.")
         elif isinstance(level, bool) or not isinstance(level, (int, np.integer)):
-            raise TypeError(f"The level of compressor {self.name!r} must be an int; got {level!r}.")
+            raise InvalidInputError(f"The level of compressor {self.name!r} must be an int; got {level!r}.")
         elif level not in self.levels:
-            raise ValueError(
+            raise InvalidInputError(
                 f"Level {level} is out of range for compressor {self.name!r} "
                 f"(valid: {self.levels.start}..{self.levels.stop - 1})."
             )
@@ -400,12 +402,12 @@ def get_compressor(compressor: str | Compressor = "gzip", level: int | None = No
             return compressor
         return type(compressor)(level)
     if not isinstance(compressor, str):
-        raise TypeError(f"compressor must be a name or a Compressor instance; got {compressor!r}.")
+        raise InvalidInputError(f"compressor must be a name or a Compressor instance; got {compressor!r}.")
     try:
         factory = _REGISTRY[compressor]
     except KeyError:
         known = ", ".join(available_compressors())
-        raise ValueError(f"Unknown compressor {compressor!r}. Known compressors: {known}.") from None
+        raise InvalidInputError(f"Unknown compressor {compressor!r}. Known compressors: {known}.") from None
     made = factory(level=level)
     if not isinstance(made, Compressor):
         raise TypeError(f"The factory of compressor {compressor!r} returned {made!r}, not a Compressor.")

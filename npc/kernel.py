@@ -22,7 +22,7 @@ from joblib import Parallel, delayed
 from joblib.parallel import get_active_backend
 from tqdm.auto import tqdm
 
-from npc._validation import check_int, check_n_neighbors, encode_text
+from npc._validation import InvalidInputError, check_int, check_n_neighbors, encode_text
 from npc.cache import open_cache
 from npc.compressors import Compressor, get_compressor
 from npc.corpus import Corpus, as_corpus
@@ -218,12 +218,12 @@ def _describe_unfinished(unfinished: list[int], bounds, cache_path) -> str:
 def _check_sizes(sizes, n_texts: int, name: str) -> np.ndarray:
     sizes = np.asarray(sizes)
     if sizes.shape != (n_texts,) or sizes.dtype.kind not in "iu":
-        raise ValueError(f"{name} must be {n_texts} integers (one C(x) per text); got {sizes.dtype} of shape "
+        raise InvalidInputError(f"{name} must be {n_texts} integers (one C(x) per text); got {sizes.dtype} of shape "
                          f"{sizes.shape}.")
     return sizes.astype(np.int64, copy=False)
 
 
-def pairwise_ncd(X, Y=None, compressor: str | Compressor = "gzip", sep: str | bytes = " ", n_jobs=None, *,
+def pairwise_ncd(X, Y=None, *, compressor: str | Compressor = "gzip", sep: str | bytes = " ", n_jobs=None,
                  level=None, cache_dir=None, chunk_size=None, verbose=0, return_stats=False):
     """Full matrix of normalized compression distances ``NCD(X[i], Y[j])``.
 
@@ -286,8 +286,8 @@ def pairwise_ncd(X, Y=None, compressor: str | Compressor = "gzip", sep: str | by
     return (matrix, stats) if return_stats else matrix
 
 
-def nearest(X, Y, n_neighbors: int, compressor: str | Compressor = "gzip", sep: str | bytes = " ", n_jobs=None,
-            *, level=None, cache_dir=None, chunk_size=None, verbose=0, return_stats=False,
+def nearest(X, Y, n_neighbors: int, *, compressor: str | Compressor = "gzip", sep: str | bytes = " ", n_jobs=None,
+            level=None, cache_dir=None, chunk_size=None, verbose=0, return_stats=False,
             query_sizes=None, reference_sizes=None):
     """The ``n_neighbors`` nearest references of every query by NCD, streamed.
 

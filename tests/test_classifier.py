@@ -79,6 +79,22 @@ def test_kneighbors_without_x_excludes_self():
     assert np.array_equal(clf.kneighbors(return_distance=False), indices)
 
 
+def test_kneighbors_returns_the_searchs_statistics(tmp_path):
+    clf = NCDClassifier(n_neighbors=2, cache_dir=tmp_path).fit(TEXTS, LABELS)
+    distances, indices, stats = clf.kneighbors(QUERIES, return_stats=True)
+    plain_distances, plain_indices = clf.kneighbors(QUERIES)
+    assert np.array_equal(distances, plain_distances) and np.array_equal(indices, plain_indices)
+    assert (stats.n_pairs, stats.n_pairs_computed) == (3 * 12, 3 * 12)
+    assert clf.kneighbors(QUERIES, return_stats=True)[2].n_pairs_computed == 0  # now from the cache
+    indices_only, stats = clf.kneighbors(QUERIES, return_distance=False, return_stats=True)
+    assert np.array_equal(indices_only, indices) and stats.n_pairs == 36
+
+
+def test_seconds_per_pair_times_a_spread_sample():
+    clf = NCDClassifier().fit(TEXTS, LABELS)
+    assert 0 < clf.seconds_per_pair(QUERIES, n_queries=2, n_references=5) < 1
+
+
 def test_clone_and_get_set_params():
     clf = NCDClassifier(3, compressor="zstd", level=5, tie_break="shrink")
     twin = clone(clf)

@@ -198,7 +198,7 @@ def test_interrupt_says_how_to_resume(tmp_path, monkeypatch, capsys, cache, expe
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "nearest", interrupted)
+    monkeypatch.setattr(cli.NCDClassifier, "kneighbors", interrupted)
     arguments = ["classify", *SMALL] + (["--cache-dir", str(tmp_path / "c")] if cache else [])
     assert main(arguments) == 130
     assert expected.format(cache=tmp_path / "c") in capsys.readouterr().err
@@ -208,10 +208,21 @@ def test_runtime_failure_is_one_line_and_exit_1(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise MemoryError("no room for the chunk")
 
-    monkeypatch.setattr(cli, "nearest", broken)
+    monkeypatch.setattr(cli.NCDClassifier, "kneighbors", broken)
     assert main(["classify", *SMALL, "-q"]) == 1
     assert one_line_error(capsys.readouterr().err) == \
         "npc classify: error: MemoryError: no room for the chunk"
+
+
+def test_a_bug_inside_fit_is_a_failure_not_a_usage_error(monkeypatch, capsys):
+    """Only input the estimator refuses is exit 2; a ValueError from a bug is exit 1."""
+    def buggy(self, X, y):
+        raise ValueError("operands could not be broadcast together")
+
+    monkeypatch.setattr(cli.NCDClassifier, "fit", buggy)
+    assert main(["classify", *SMALL, "-q"]) == 1
+    assert one_line_error(capsys.readouterr().err) == \
+        "npc classify: error: ValueError: operands could not be broadcast together"
 
 
 @pytest.mark.parametrize("arguments, message", [

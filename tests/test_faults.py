@@ -58,7 +58,7 @@ import json, sys
 import numpy as np
 from npc import nearest
 from tests.test_faults import K, QUERIES, REFERENCES, SlowGzip
-distances, indices, stats = nearest(QUERIES, REFERENCES, K, SlowGzip(), cache_dir=sys.argv[1], chunk_size=1,
+distances, indices, stats = nearest(QUERIES, REFERENCES, K, compressor=SlowGzip(), cache_dir=sys.argv[1], chunk_size=1,
                                     n_jobs=1, return_stats=True)
 np.savez(sys.argv[2], distances=distances, indices=indices)
 print(json.dumps({"chunks_cached": stats.n_chunks_cached}))
@@ -86,7 +86,7 @@ def wait_for_chunks(process: subprocess.Popen, cache_dir: Path, count: int, time
 @pytest.fixture(scope="module")
 def expected():
     """The uninterrupted, uncached result (gzip-9 has SlowGzip's sizes)."""
-    return nearest(QUERIES, REFERENCES, K, "gzip")
+    return nearest(QUERIES, REFERENCES, K, compressor="gzip")
 
 
 def assert_same(result, expected):
@@ -105,7 +105,7 @@ def test_sigkill_at_a_random_point_then_resume_gives_identical_results(tmp_path,
     finished = len(chunk_files(tmp_path))
     assert 1 <= finished < len(QUERIES)
 
-    distances, indices, stats = nearest(QUERIES, REFERENCES, K, SlowGzip(), cache_dir=tmp_path, chunk_size=1,
+    distances, indices, stats = nearest(QUERIES, REFERENCES, K, compressor=SlowGzip(), cache_dir=tmp_path, chunk_size=1,
                                         return_stats=True)
     assert stats.n_chunks_cached == finished
     assert stats.n_pairs_computed == (len(QUERIES) - finished) * len(REFERENCES)
@@ -124,7 +124,7 @@ def test_two_processes_on_one_cache_folder_both_finish_and_leave_it_consistent(t
             assert_same((result["distances"], result["indices"]), expected)
 
     assert len(chunk_files(tmp_path)) == len(QUERIES) and not list(tmp_path.rglob("*.tmp"))
-    distances, indices, stats = nearest(QUERIES, REFERENCES, K, SlowGzip(), cache_dir=tmp_path, chunk_size=1,
+    distances, indices, stats = nearest(QUERIES, REFERENCES, K, compressor=SlowGzip(), cache_dir=tmp_path, chunk_size=1,
                                         return_stats=True)
     assert stats.n_pairs_computed == 0
     assert_same((distances, indices), expected)

@@ -48,9 +48,9 @@ def dask_client():
 
 def test_dask_backend_gives_the_serial_results(dask_client, real_texts):
     queries, refs = real_texts[::9], real_texts
-    serial = nearest(queries, refs, 3, "zstd", n_jobs=1)
+    serial = nearest(queries, refs, 3, compressor="zstd", n_jobs=1)
     with parallel_config(backend="dask"):
-        on_cluster = nearest(queries, refs, 3, "zstd", chunk_size=5)
+        on_cluster = nearest(queries, refs, 3, compressor="zstd", chunk_size=5)
     assert np.array_equal(on_cluster[0], serial[0]) and np.array_equal(on_cluster[1], serial[1])
 
 
@@ -65,5 +65,5 @@ def test_dask_backend_ships_the_references_once(dask_client, real_texts, monkeyp
     monkeypatch.setattr(Corpus, "__getstate__", counting_getstate)
     queries, refs = real_texts[:40], real_texts
     with parallel_config(backend="dask"):
-        nearest(queries, refs, 2, "lz4", chunk_size=5)  # 8 tasks
+        nearest(queries, refs, 2, compressor="lz4", chunk_size=5)  # 8 tasks
     assert pickled.count(len(refs)) == 1
