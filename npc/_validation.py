@@ -135,10 +135,10 @@ def _is_missing(label) -> bool:
         return True
 
 
-def check_int(value, name: str, minimum: int = 1) -> int:
-    """``value`` as an int, refusing bools, non-integers and values below ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        bound = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+def check_int(value, name: str, minimum: int | None = 1) -> int:
+    """``value`` as an int, refusing bools, non-integers and values below ``minimum`` (if given)."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or (minimum is not None and value < minimum):
+        bound = {None: "an int", 1: "a positive int"}.get(minimum, f"an int >= {minimum}")
         raise InvalidInputError(f"{name} must be {bound}; got {value!r}.")
     return int(value)
 

@@ -18,7 +18,7 @@ import lz4.frame
 import numpy as np
 import pyzstd
 
-from npc._validation import InvalidInputError
+from npc._validation import InvalidInputError, check_int
 
 __all__ = [
     "Compressor",
@@ -104,9 +104,7 @@ class Compressor:
             level = self.default_level
         elif self.levels is None:
             raise InvalidInputError(f"Compressor {self.name!r} takes no level; got level={level!r}.")
-        elif isinstance(level, bool) or not isinstance(level, (int, np.integer)):
-            raise InvalidInputError(f"The level of compressor {self.name!r} must be an int; got {level!r}.")
-        elif level not in self.levels:
+        elif check_int(level, f"The level of compressor {self.name!r}", minimum=None) not in self.levels:
             raise InvalidInputError(
                 f"Level {level} is out of range for compressor {self.name!r} "
                 f"(valid: {self.levels.start}..{self.levels.stop - 1})."
