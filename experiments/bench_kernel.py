@@ -19,7 +19,7 @@ processes on a shared machine hits all methods alike. Sections:
 
 Usage::
 
-    NPC_DATA_DIR=/path/to/data python experiments/bench_kernel.py   # writes results/bench_kernel.{json,md}
+    NPC_DATA_DIR=/path/to/data python -m experiments.bench_kernel   # writes results/bench_kernel.{json,md}
 """
 
 from __future__ import annotations
@@ -41,11 +41,10 @@ import lz4.frame  # noqa: E402
 import numpy as np  # noqa: E402
 import pyzstd  # noqa: E402
 
+from experiments.resources import PeakMemory, describe_machine, git_commit, machine, tree_cpu_seconds  # noqa: E402
 from npc.compressors import STATE_COPY_MIN_BYTES, get_compressor  # noqa: E402
+from npc.datasets import DatasetNotFoundError, available_datasets, load_dataset  # noqa: E402
 from npc.kernel import nearest  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from resources import PeakMemory, git_commit, machine, tree_cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPRESSORS = [("gzip", 9), ("zstd", 3), ("lz4", 0), ("bz2", 9)]
@@ -65,13 +64,11 @@ SOURCES = {"imdb": ("test", "train"), "ag_news": ("test", "test")}
 
 
 def read_texts(name: str, split: str) -> list[str]:
-    """Texts of ``$NPC_DATA_DIR/<name>/<split>.parquet``."""
-    import pyarrow.parquet as pq
-
-    root = os.environ.get("NPC_DATA_DIR")
-    if not root:
-        raise SystemExit("Set NPC_DATA_DIR to the folder with the data sets (<name>/<split>.parquet).")
-    return pq.read_table(Path(root) / name / f"{split}.parquet", columns=["text"]).column("text").to_pylist()
+    """Texts of one split of a data set (through :func:`npc.datasets.load_dataset`)."""
+    try:
+        return load_dataset(name, split).texts
+    except DatasetNotFoundError as error:
+        raise SystemExit(f"{error} (set NPC_DATA_DIR to the folder with the data sets)") from error
 
 
 def sample_job(name: str, n_queries: int, n_references: int, seed: int = 0) -> tuple[list[str], list[str]]:
@@ -275,14 +272,13 @@ def projection(points: dict, overhead_per_task: float | None, speedup_2: float, 
         "yahoo_answers": (60_000, 1_400_000, 521),
         "sogou_news": (60_000, 450_000, 2_780),
     }
-    root = Path(os.environ["NPC_DATA_DIR"])
     jobs = {}
-    for folder in sorted(p for p in root.iterdir() if (p / "test.parquet").exists()):
-        if not (folder / "train.parquet").exists():
+    for entry in available_datasets():
+        if entry["location"] != "NPC_DATA_DIR" or not {"test", "train"} <= set(entry["splits"]):
             continue
-        test, train = read_texts(folder.name, "test"), read_texts(folder.name, "train")
+        test, train = read_texts(entry["name"], "test"), read_texts(entry["name"], "train")
         chars = float(np.mean([len(t) for t in test])) + float(np.mean([len(t) for t in train]))
-        jobs[folder.name] = (len(test), len(train), chars / 2)
+        jobs[entry["name"]] = (len(test), len(train), chars / 2)
     jobs.update(from_paper)
     rows = []
     for name, (n_test, n_train, mean_chars) in jobs.items():
@@ -320,7 +316,7 @@ def cost_at(points: list[tuple[float, float]], length: float) -> float:
 
 
 def ratios(result: dict) -> dict:
-    """The figures issue 6 asks for, from the measured sections."""
+    """The speed targets (npc against the naive loop, npc-gzip and one worker), from the measured sections."""
     imdb, ag = result["per_core"]["imdb"]["us_per_pair"], result["per_core"]["ag_news"]["us_per_pair"]
     out = {
         "IMDb: gzip-9 npc / naive (per core), want >= 1.08": imdb["naive gzip-9"] / imdb["npc gzip-9"],
@@ -339,7 +335,7 @@ def run_benchmark(*, n_queries: int = 16, n_references: int = 500, rounds: int =
     """Run every section and return the results (see the module docstring)."""
     started = time.perf_counter()
     with PeakMemory() as memory:
-        result = {"command": "python experiments/bench_kernel.py " + " ".join(sys.argv[1:]),
+        result = {"command": "python -m experiments.bench_kernel " + " ".join(sys.argv[1:]),
                   "commit": git_commit(), "machine": machine(), "versions": _versions()}
         result["per_core"] = {name: per_core(name, n_queries, n_references, rounds) for name in SOURCES}
         result["crossover"] = crossover(list(SOURCES), [30, 10], 200, 5)
@@ -378,8 +374,7 @@ def to_markdown(result: dict) -> str:
         "",
         f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
         f"{result['seconds']} s.",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}; "
-        f"load average at start {m['load_average_at_start']}, at end {result['load_average_at_end']} "
+        f"Machine: {describe_machine(m)}; load average at start {m['load_average_at_start']}, at end {result['load_average_at_end']} "
         "(other jobs share this machine).",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()) + ".",
         "",
@@ -453,7 +448,7 @@ def to_markdown(result: dict) -> str:
     for row in proj:
         lines.append(f"| {row['data']} | " + " | ".join(
             f"{row[k]:,}" if isinstance(row[k], int) else f"{row[k]:,}" for k in keys) + " |")
-    lines += ["", "## Ratios asked for by issue 6", ""]
+    lines += ["", "## Speed targets", ""]
     lines += [f"- {k}: **{v}**" for k, v in result["ratios"].items()]
     busy = s["load_average_before"][0]
     if busy > m["cores"]:
@@ -467,7 +462,7 @@ def to_markdown(result: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench_kernel", description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=int, default=16, help="queries per data set for the per-core timings")
     parser.add_argument("--references", type=int, default=500, help="references per data set")
     parser.add_argument("--rounds", type=int, default=5)
@@ -477,8 +472,8 @@ def main(argv=None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
     args.out.with_suffix(".md").write_text(to_markdown(result))
-    print(to_markdown(result).split("## Ratios asked for by issue 6", 1)[0][-2000:])
-    print("Ratios asked for by issue 6:")
+    print(to_markdown(result).split("## Speed targets", 1)[0][-2000:])
+    print("Speed targets:")
     for key, value in result["ratios"].items():
         print(f"  {key}: {value}")
     return 0

@@ -136,6 +136,17 @@ def gzip_cells(nb: Neighbours | None, holdout: Neighbours | None) -> dict:
 MODELS_DIR = RUNS_DIR.parent / "models"
 
 
+def stored_figures(spec: RunSpec) -> dict:
+    """Figures measured once for a run and kept in ``results/models/<run name>.json``."""
+    path = MODELS_DIR / f"{spec.name}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def store_figures(spec: RunSpec, stored: dict) -> None:
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    (MODELS_DIR / f"{spec.name}.json").write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
+
+
 def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "tfidf-lr"),
                 compressors_per_class=(1, 3)) -> dict:
     """Baselines and the class-conditional compressor fitted on the run's exact rows.
@@ -143,8 +154,7 @@ def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "t
     Results are kept in ``results/models/<run name>.json`` (with the commit that fitted
     them) and reused; delete that file to fit again.
     """
-    stored_path = MODELS_DIR / f"{spec.name}.json"
-    stored = json.loads(stored_path.read_text()) if stored_path.exists() else {}
+    stored = stored_figures(spec)
     models = {name: lambda name=name: make_baseline(name) for name in names}
     models.update({f"compressor-classifier-{n}": lambda n=n: CompressorClassifier(n) for n in compressors_per_class})
     missing = [name for name in models if name not in stored]
@@ -153,11 +163,10 @@ def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "t
         query_texts, _ = load_split(spec.dataset, nb.config["query_split"])
         X = [train_texts[i] for i in nb.train_index]
         queries = [query_texts[i] for i in nb.test_index]
-        MODELS_DIR.mkdir(parents=True, exist_ok=True)
         for name in missing:
             stored[name] = _fit_and_score(models[name](), X, train_labels[nb.train_index], queries, nb.truth)
             stored[name]["commit"] = git_commit()
-            stored_path.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
+            store_figures(spec, stored)
     cells = {}
     for name in models:
         for key, value in stored[name].items():

@@ -11,7 +11,7 @@ where ``npc.datasets.load_dataset("20news_paper_text", ...)`` finds it.
 
 Usage::
 
-    NPC_DATA_DIR=/path/to/data python experiments/make_20news_paper_text.py /path/to/20news-bydate
+    NPC_DATA_DIR=/path/to/data python -m experiments.make_20news_paper_text /path/to/20news-bydate
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from npc.datasets import _cache_root, load_dataset  # noqa: E402
+from npc.cache import user_cache_dir
+from npc.datasets import load_dataset
 
 NAME = "20news_paper_text"
 FOLDERS = {"train": "20news-bydate-train", "test": "20news-bydate-test"}
@@ -56,10 +55,11 @@ def paper_texts(source: Path, split: str) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.make_20news_paper_text",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="folder holding 20news-bydate-train/ and 20news-bydate-test/")
     args = parser.parse_args(argv)
-    target = _cache_root() / NAME
+    target = user_cache_dir() / "datasets" / NAME
     target.mkdir(parents=True, exist_ok=True)
     for split in FOLDERS:
         ours = load_dataset("20news", split)

@@ -2,7 +2,7 @@
 
 Run from the repository root with the full IMDb set available:
 
-    NPC_DATA_DIR=/path/to/data python experiments/make_imdb_sample.py
+    NPC_DATA_DIR=/path/to/data python -m experiments.make_imdb_sample
 
 It reads ``$NPC_DATA_DIR/imdb/{train,test}.parquet``, keeps 500 (train) and 250 (test)
 reviews of each class with seed 0, and writes ``npc/data/imdb-sample/{train,test}.parquet``

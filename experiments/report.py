@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 
-from experiments.resources import git_commit
-from experiments.runs import CHUNK_ROWS, DEFAULT_CACHE, ROOT, RUNS_DIR, select_rows
+from experiments.resources import describe_machine, git_commit, machine
+from experiments.runs import ROOT, RUNS_DIR, kernel_cache_dir, select_rows
 from npc.datasets import DatasetNotFoundError
 
 RESULTS_DIR = ROOT / "results"
@@ -23,10 +21,6 @@ def short_commit(commit: str) -> str:
     return commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
 
 
-def machine() -> str:
-    return f"{platform.node()}, {platform.machine()}, {os.cpu_count()} CPUs shared with other jobs, Python {platform.python_version()}"
-
-
 def markdown_table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -35,7 +29,11 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
 
 def write_table(name: str, title: str, sections: list[tuple[str, list[str], list[list]]], notes: list[str],
                 data, *, command: str, started: float, subsampled: list[str]) -> dict:
-    """Write ``results/<name>.md`` and ``results/<name>.json``; return the metadata."""
+    """Write ``results/<name>.md`` and ``results/<name>.json``; return the metadata.
+
+    The header (the line under the title, and ``meta`` in the JSON) names the command,
+    commit, machine, wall time and date; everything else depends only on the inputs.
+    """
     meta = {
         "table": name,
         "title": title,
@@ -47,7 +45,7 @@ def write_table(name: str, title: str, sections: list[tuple[str, list[str], list
         "subsampled": subsampled,
     }
     parts = [GENERATED, f"# {title}", "",
-             f"Command: `{command}` · commit `{meta['commit']}` · {meta['machine']} · "
+             f"Command: `{command}` · commit `{meta['commit']}` · {describe_machine(meta['machine'])} · "
              f"{meta['wall_seconds']} s · {meta['generated']}", ""]
     for heading, header, rows in sections:
         if heading:
@@ -79,13 +77,12 @@ def write_index() -> None:
                      f"{meta['wall_seconds']} s", subsampled])
     text = [GENERATED, "# Results", "",
             "Every table is generated from the run files in [runs/](runs/README.md) (neighbour searches "
-            "computed once by `python -m experiments.runs`) and regenerates with its command. "
-            f"Machine: {machine()}.", "",
+            "computed once by `python -m experiments.runs`) and regenerates with its command "
+            "(`NPC_DATA_DIR` set to the folder of the data sets). "
+            f"Machine: {describe_machine(machine())}.", "",
             markdown_table(["table", "command", "commit", "wall time", "subsampled cells"], rows), "",
-            "Speed and scale: [bench_kernel.md](bench_kernel.md) (`python experiments/bench_kernel.py`) "
-            "and the full IMDb runs with their ledger, [imdb_full.md](imdb_full.md) "
-            "(`python experiments/imdb_full.py <compressor>`); each file names its own commit, machine "
-            "and wall time.", "",
+            "Speed: [bench_kernel.md](bench_kernel.md) (`python -m experiments.bench_kernel`), which names "
+            "its own commit, machine and wall time.", "",
             "![accuracy against speed of each compressor](compressors.png)", ""]
     (RESULTS_DIR / "README.md").write_text("\n".join(text))
 
@@ -104,20 +101,20 @@ def _cached_chunks(cache_dir: Path) -> dict[tuple, int]:
     return found
 
 
-def write_ledger(plans: dict, cache_dir=DEFAULT_CACHE) -> None:
+def write_ledger(plans: dict, cache_dir=None) -> None:
     """``results/runs/README.md``: each planned run file done, partial (chunks cached) or pending."""
     from experiments.runs import load_run, load_split
     from npc.compressors import get_compressor
     from npc.corpus import as_corpus
 
-    cached = _cached_chunks(cache_dir)
+    cached = _cached_chunks(kernel_cache_dir() if cache_dir is None else cache_dir)
     sections = []
     for plan_name, make_specs in plans.items():
         rows = []
         for spec in make_specs():
             if spec.path.exists():
                 config = load_run(spec.path)["config"]
-                status = (f"done: {config['n_pairs']:,} pairs, {config['seconds']} s wall "
+                status = (f"done: {config['n_pairs']:,} pairs, {round(config['seconds'], 1)} s wall "
                           f"(n_jobs={config['n_jobs']}), commit `{short_commit(config['commit'])}`")
             else:
                 try:
@@ -130,7 +127,7 @@ def write_ledger(plans: dict, cache_dir=DEFAULT_CACHE) -> None:
                 compressor = get_compressor(spec.compressor, spec.level)
                 key = (queries.digest, references.digest, compressor.level,
                        f"{type(compressor).__module__}.{type(compressor).__qualname__}")
-                total = -(-len(query_rows) // CHUNK_ROWS)
+                total = -(-len(query_rows) // spec.chunk_rows)
                 status = f"partial: {cached[key]}/{total} chunks cached" if cached.get(key) else "pending"
             rows.append([f"`{spec.name}`", status])
         sections.append(f"## {plan_name}\n\n" + markdown_table(["run file", "status"], rows))

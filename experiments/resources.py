@@ -1,4 +1,4 @@
-"""Measuring helpers shared by the experiments: machine description and peak memory.
+"""Measuring helpers shared by the experiments: commit, machine description and peak memory.
 
 Peak RSS is taken over the whole process tree (the script and its joblib/loky workers):
 a thread samples ``/proc`` (Linux) and keeps the largest total. Elsewhere it falls back
@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["machine", "git_commit", "PeakMemory", "tree_cpu_seconds"]
+__all__ = ["machine", "describe_machine", "git_commit", "PeakMemory", "tree_cpu_seconds"]
 
 
 def git_commit() -> str:
@@ -58,6 +58,12 @@ def machine() -> dict:
         "python": sys.version.split()[0],
         "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
+
+
+def describe_machine(found: dict) -> str:
+    """One line for a results file: ``AMD EPYC, 2 cores, 23.5 GiB, Linux-…, Python 3.11.7``."""
+    return (f"{found['cpu']}, {found['cores']} cores, {found['memory_gib']} GiB, {found['os']}, "
+            f"Python {found['python']}")
 
 
 def _descendants(pid: int) -> list[int]:

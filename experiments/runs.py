@@ -8,17 +8,25 @@ A run file ``results/runs/<name>.npz`` holds
 - ``neighbors``: ``(n_queries, K)`` row numbers in the reference split, nearest first;
 - ``distances``: the same shape, float64 NCDs;
 - ``config``: a JSON string (dataset, compressor, level, separator, K, commit, splits,
-  sampling, digests of the texts, wall time).
+  sampling, digests of the texts, chunk rows, wall time, pairs computed, peak memory of
+  the process tree, machine).
 
 Every accuracy of the tables is derived from these files (:mod:`experiments.tables`), and
 :func:`recheck` recomputes any stored row with the naive one-shot formula. Searches go
-through :func:`npc.kernel.nearest` with a cache, so an interrupted run resumes.
+through :func:`npc.kernel.nearest` with a chunk cache in the user cache
+(``$NPC_CACHE_DIR/kernel``, default ``~/.cache/npc/kernel``), so an interrupted run resumes.
 
-Usage::
+Usage (``NPC_DATA_DIR`` names the folder of ``<name>/<split>.parquet``)::
 
     python -m experiments.runs r8__gzip-9            # compute one run (by name)
     python -m experiments.runs --plan in_distribution # every missing run of a table
+    python -m experiments.runs --plan imdb_full --jobs 2  # 625 million pairs per run: hours
     python -m experiments.runs --recheck results/runs/r8__gzip-9.npz --items 5
+
+The last line says how many of the runs asked for are done and names those not run
+(their data set is not available here). The exit status is 0 when every run asked for
+was done or computed, or could not run only for want of its data (the summary line says
+so); 2 on a usage error; any other failure ends in a traceback (exit 1).
 """
 
 from __future__ import annotations
@@ -27,7 +35,6 @@ import argparse
 import functools
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -36,19 +43,20 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.resources import git_commit
+from experiments.resources import PeakMemory, git_commit, machine
+from npc.cache import user_cache_dir
 from npc.compressors import get_compressor
 from npc.corpus import as_corpus
-from npc.datasets import DatasetNotFoundError, load_dataset
+from npc.datasets import DatasetNotFoundError, load_dataset, per_class_rows
 from npc.distance import ncd
 from npc.kernel import nearest
 
-__all__ = ["RunSpec", "load_split", "select_rows", "compute", "load_run", "recheck", "RUNS_DIR"]
+__all__ = ["RunSpec", "load_split", "select_rows", "compute", "load_run", "recheck", "kernel_cache_dir", "RUNS_DIR"]
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = ROOT / "results" / "runs"
-DEFAULT_CACHE = Path(os.environ.get("NPC_CACHE_DIR", Path.home() / ".cache" / "npc")) / "kernel"
-# Query rows per cache chunk, fixed so that the cache fingerprint of a run never changes.
+# Query rows per cache chunk (default of RunSpec.chunk_rows), fixed so that the cache
+# fingerprint of a run never changes.
 CHUNK_ROWS = 32
 K_MAX = 10
 HOLDOUT_FRACTION = 0.1
@@ -81,6 +89,9 @@ class RunSpec:
         references (or the shots) come from the rest of it.
     seed : int
         Seeds every sample of this run.
+    chunk_rows : int
+        Query rows per cache chunk (part of the cache fingerprint, so resuming needs the
+        value the run started with).
     """
 
     dataset: str
@@ -94,6 +105,7 @@ class RunSpec:
     seed: int = 0
     separator: str = " "
     k_max: int = K_MAX
+    chunk_rows: int = CHUNK_ROWS
 
     @property
     def name(self) -> str:
@@ -138,11 +150,9 @@ def stratified_rows(dataset: str, split: str, n: int, seed: int) -> np.ndarray:
     return np.arange(total) if n >= total else load_dataset(dataset, split, n=n, seed=seed).rows
 
 
-def per_class_sample(labels: np.ndarray, n_per_class: int, seed: int) -> np.ndarray:
-    """Sorted positions of ``n_per_class`` items of every class (all of a smaller class)."""
-    rng = np.random.default_rng(seed)
-    chosen = [rng.permutation(np.flatnonzero(labels == c))[:n_per_class] for c in np.unique(labels)]
-    return np.sort(np.concatenate(chosen))
+def kernel_cache_dir() -> Path:
+    """Where runs keep their kernel chunks: ``kernel/`` in npc's user cache."""
+    return user_cache_dir() / "kernel"
 
 
 def select_rows(spec: RunSpec):
@@ -168,16 +178,16 @@ def select_rows(spec: RunSpec):
             query_rows = stratified_rows(spec.dataset, query_split, spec.test_sample or n_queries, seed=0)
     if spec.shots is not None:
         labels = load_split(spec.dataset, reference_split)[1][reference_rows]
-        reference_rows = reference_rows[per_class_sample(labels, spec.shots, spec.seed)]
+        reference_rows = reference_rows[per_class_rows(labels, spec.shots, spec.seed)]
     return query_split, query_rows, reference_split, reference_rows
 
 
-def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, path=None,
-            chunk_rows: int = CHUNK_ROWS) -> Path:
+def compute(spec: RunSpec, *, n_jobs=None, cache_dir=None, verbose=0, path=None) -> Path:
     """Run the neighbour search of ``spec`` and write its run file (atomically) to ``path``
-    (default ``spec.path``). ``chunk_rows`` (query rows per cache chunk) is part of the
-    cache fingerprint: resuming needs the value the run started with."""
+    (default ``spec.path``), with the chunk cache in ``cache_dir`` (default
+    :func:`kernel_cache_dir`)."""
     path = Path(spec.path if path is None else path)
+    cache_dir = kernel_cache_dir() if cache_dir is None else cache_dir
     query_split, query_rows, reference_split, reference_rows = select_rows(spec)
     query_texts, _ = load_split(spec.dataset, query_split)
     reference_texts, _ = load_split(spec.dataset, reference_split)
@@ -185,10 +195,11 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, p
     references = as_corpus([reference_texts[i] for i in reference_rows], name="references")
     k = min(spec.k_max, len(references))
     started = time.perf_counter()
-    distances, indices, stats = nearest(
-        queries, references, k, compressor=spec.compressor, sep=spec.separator, n_jobs=n_jobs, level=spec.level,
-        cache_dir=cache_dir, chunk_size=chunk_rows, verbose=verbose, return_stats=True,
-    )
+    with PeakMemory() as memory:
+        distances, indices, stats = nearest(
+            queries, references, k, compressor=spec.compressor, sep=spec.separator, n_jobs=n_jobs, level=spec.level,
+            cache_dir=cache_dir, chunk_size=spec.chunk_rows, verbose=verbose, return_stats=True,
+        )
     config = {
         **asdict(spec),
         "name": spec.name,
@@ -202,9 +213,10 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=DEFAULT_CACHE, verbose=0, p
         "n_chunks": stats.n_chunks,
         "n_chunks_cached": stats.n_chunks_cached,
         "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mib": memory.peak_mib,
         "n_jobs": n_jobs,
         "commit": git_commit(),
-        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": machine(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz.tmp", delete=False) as handle:
@@ -257,7 +269,8 @@ def main(argv=None) -> int:
     parser.add_argument("--plan", action="append", default=[], choices=sorted(plan.PLANS),
                         help="compute every missing run of this table (repeatable)")
     parser.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1)")
-    parser.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
+    parser.add_argument("--cache-dir", default=None, help="kernel chunk cache (default $NPC_CACHE_DIR/kernel, "
+                                                          "or ~/.cache/npc/kernel)")
     parser.add_argument("--recheck", metavar="RUN_FILE", help="recompute stored rows naively")
     parser.add_argument("--items", type=int, default=3, help="rows to recheck")
     parser.add_argument("--list", action="store_true", help="list the runs and their status, compute nothing")
@@ -269,6 +282,7 @@ def main(argv=None) -> int:
     specs = [plan.by_name(name) for name in args.names] + [s for p in args.plan for s in plan.PLANS[p]()]
     if not specs:
         parser.error("name a run or a --plan")
+    not_run = []
     for spec in specs:
         done = spec.path.exists()
         if args.list or done:
@@ -279,8 +293,17 @@ def main(argv=None) -> int:
             path = compute(spec, n_jobs=args.jobs, cache_dir=args.cache_dir)
         except DatasetNotFoundError as error:
             print(f"not run  {spec.name}: {error}", flush=True)
+            not_run.append(spec.name)
             continue
         print(f"wrote {path.relative_to(ROOT)} in {load_run(path)['config']['seconds']} s", flush=True)
+    if args.list:
+        pending = sum(not spec.path.exists() for spec in specs)
+        print(f"{len(specs) - pending} of {len(specs)} runs done, {pending} pending")
+    elif not_run:
+        print(f"{len(specs) - len(not_run)} of {len(specs)} runs done; {len(not_run)} not run, their data not "
+              f"available here: {', '.join(not_run)}")
+    else:
+        print(f"all {len(specs)} runs done")
     return 0
 
 

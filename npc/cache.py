@@ -21,9 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CacheMismatchError", "ChunkCache", "NullCache", "open_cache", "fingerprint"]
+__all__ = ["CacheMismatchError", "ChunkCache", "NullCache", "open_cache", "fingerprint", "user_cache_dir"]
 
 CACHE_FORMAT = 1
+
+
+def user_cache_dir() -> Path:
+    """npc's user cache folder: ``$NPC_CACHE_DIR``, or ``~/.cache/npc`` when it is unset or empty.
+
+    Data sets fetched from the hub go under ``datasets/``, the experiments' kernel chunks
+    under ``kernel/``.
+    """
+    return Path(os.environ.get("NPC_CACHE_DIR") or Path.home() / ".cache" / "npc").expanduser()
 
 
 class CacheMismatchError(ValueError):

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from npc._files import (FILE_SUFFIXES, DatasetError, as_label_array, read_class_folders, read_table, read_text,
                         split_lines)
 from npc._hub import HUB_SOURCES, fetch_split, hub_offline_reason
+from npc.cache import user_cache_dir
 
 __all__ = [
     "Dataset",
@@ -41,6 +42,7 @@ __all__ = [
     "has_splits",
     "load_dataset",
     "load_texts",
+    "per_class_rows",
 ]
 
 EMBEDDED_DIR = Path(__file__).parent / "data"
@@ -211,7 +213,7 @@ def _local_roots(data_dir):
 
 
 def _cache_root() -> Path:
-    return Path(os.environ.get("NPC_CACHE_DIR") or Path.home() / ".cache" / "npc").expanduser() / "datasets"
+    return user_cache_dir() / "datasets"
 
 
 def _fetch_from_hub(name, split, text_column, label_column, looked):
@@ -325,17 +327,40 @@ def _stratified_rows(labels: np.ndarray, n: int, seed: int, name: str, split: st
 
 
 def _per_class_rows(labels, n_per_class: int, seed: int, name: str, split: str, class_names) -> np.ndarray:
-    """Sorted rows of ``n_per_class`` seeded items of every class."""
+    """:func:`per_class_rows`, refusing a class with fewer than ``n_per_class`` items."""
     if n_per_class < 1:
         raise DatasetError(f"n_per_class must be at least 1; got {n_per_class}.")
-    classes, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    classes, counts = np.unique(labels, return_counts=True)
     short = [(label, count) for label, count in zip(classes.tolist(), counts.tolist()) if count < n_per_class]
     if short:
         label, count = short[0]
         shown = class_names[label] if class_names is not None else label
         raise DatasetError(f"Class {shown!r} of {name} {split} has only {count} items; n_per_class={n_per_class}.")
+    return per_class_rows(labels, n_per_class, seed)
+
+
+def per_class_rows(labels, n_per_class: int, seed: int) -> np.ndarray:
+    """Sorted rows of ``n_per_class`` seeded items of every class (all items of a smaller class).
+
+    Each class, in sorted label order, takes the first ``n_per_class`` of a seeded
+    permutation of its rows, all from one generator: the few-shot run files of
+    ``experiments/`` were drawn with this rule. :func:`load_dataset` refuses a class that
+    is too small; the experiments keep all of it.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_items,)
+    n_per_class : int
+    seed : int
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Positions in ``labels``, ascending.
+    """
+    labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
-    chosen = [rng.choice(np.flatnonzero(codes == c), size=n_per_class, replace=False) for c in range(len(classes))]
+    chosen = [rng.permutation(np.flatnonzero(labels == c))[:n_per_class] for c in np.unique(labels)]
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 
 
