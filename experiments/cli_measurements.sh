@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Time the README's first `npc classify` (embedded imdb-sample), the issue-4 check on the real
+# Time the README's first `npc classify` (embedded imdb-sample), a 2,000 x 1,000 run on the real
 # IMDb data and the default `--train imdb` on 100 test reviews (which `experiments.tables imdb`
 # compares with the full run file); write results/cli_measurements.md (+ the JSON of the IMDb runs).
 # Usage, from the repository root with npc installed:

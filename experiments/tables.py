@@ -423,28 +423,36 @@ def imdb(command: str) -> dict:
                        command=command, started=started, subsampled=sample)
 
 
+def _run_figures(nb) -> dict:
+    """Accuracy and the cost of computing one run file, as its config records them."""
+    config = nb.config
+    computed = config["n_pairs_computed"]
+    return {"run_file": nb.spec.name, "accuracy_k1": nb.accuracy(1), "accuracy_k2_nearest": nb.accuracy(2),
+            "n_pairs": config["n_pairs"], "pairs_computed": computed, "n_chunks": config["n_chunks"],
+            "chunks_from_cache": config["n_chunks_cached"], "chunk_rows": config["chunk_rows"],
+            "wall_seconds": config["seconds"], "pairs_per_second": computed / config["seconds"] if computed else None,
+            "peak_rss_mib": config.get("peak_rss_mib"), "n_jobs": config["n_jobs"], "commit": config["commit"],
+            "machine": config["machine"], "carried_over": config.get("carried_over")}
+
+
 def imdb_full(command: str) -> dict:
     started = time.perf_counter()
-    rows, data, machines = [], {}, []
+    rows, data, machines, loads = [], {}, [], []
     for spec in plan.imdb_full():
         label = f"{spec.compressor}-{spec.level}"
         nb = neighbours(spec)
         if nb is None:
             rows.append([label, PENDING] + [""] * 7)
             continue
-        config = nb.config
-        computed = config["n_pairs_computed"]
-        cells = {"run_file": spec.name, "accuracy_k1": nb.accuracy(1), "accuracy_k2_nearest": nb.accuracy(2),
-                 "n_pairs": config["n_pairs"], "pairs_computed": computed, "n_chunks": config["n_chunks"],
-                 "chunks_from_cache": config["n_chunks_cached"], "chunk_rows": config["chunk_rows"],
-                 "wall_seconds": config["seconds"], "pairs_per_second": computed / config["seconds"] if computed else None,
-                 "peak_rss_mib": config.get("peak_rss_mib"), "n_jobs": config["n_jobs"], "commit": config["commit"],
-                 "machine": config["machine"], "carried_over": config.get("carried_over")}
-        data[label] = cells
-        if isinstance(cells["machine"], dict) and cells["machine"] not in machines:
-            machines.append(cells["machine"])
-        rows.append([label, "done", f"{cells['accuracy_k1']:.4f}", f"{cells['accuracy_k2_nearest']:.4f}", f"{computed:,}",
-                     f"{cells['wall_seconds']:,.0f}",
+        cells = data[label] = _run_figures(nb)
+        found = cells["machine"]
+        if isinstance(found, dict):
+            loads.append(f"{label} {[round(x, 2) for x in found.get('load_average_at_start') or []]}")
+            found = describe_machine(found)
+        if found not in machines:
+            machines.append(found)
+        rows.append([label, "done", f"{cells['accuracy_k1']:.4f}", f"{cells['accuracy_k2_nearest']:.4f}",
+                     f"{cells['pairs_computed']:,}", f"{cells['wall_seconds']:,.0f}",
                      PENDING if cells["pairs_per_second"] is None else f"{cells['pairs_per_second']:,.0f}",
                      "–" if cells["peak_rss_mib"] is None else f"{cells['peak_rss_mib']:,.0f}",
                      f"`{cells['commit'][:12]}`"])
@@ -459,8 +467,10 @@ def imdb_full(command: str) -> dict:
         "were copied from.",
         "How long each run takes is projected before starting in the `imdb` row of the projection table in "
         "`results/bench_kernel.md` (measured µs per pair × 625 million pairs / cores).",
-    ] + [f"Machine of the runs (from their configs): {describe_machine(found)}; load average at the start of the "
-         f"session {[round(x, 2) for x in found.get('load_average_at_start') or []]}." for found in machines]
+    ]
+    if machines:
+        notes.append("Machine of the runs (from their configs): " + "; ".join(machines) + "."
+                     + (f" Load average at the start of each session: {', '.join(loads)}." if loads else ""))
     return write_table("imdb_full", "Full IMDb, 25,000 × 25,000 pairs (top-10 neighbours by NCD)",
                        [("", ["compressor", "state", "accuracy k=1", "accuracy k=2", "pairs computed", "wall time (s)",
                               "pairs/s", "peak RSS (MiB)", "commit"], rows)], notes, data,
