@@ -368,6 +368,12 @@ def _versions() -> dict:
 
 def to_markdown(result: dict) -> str:
     """The results as a Markdown report."""
+    lines = (_header_and_per_core(result) + _crossover(result) + _cores_dask_memory(result) + _projection(result)
+             + _targets(result))
+    return "\n".join(lines) + "\n"
+
+
+def _header_and_per_core(result: dict) -> list[str]:
     m = result["machine"]
     lines = [
         "# Kernel benchmark",
@@ -409,14 +415,22 @@ def to_markdown(result: dict) -> str:
             cells.append(f"{us['naive gzip-9'] / us[f'npc {spec}']:.2f} / {own / us[f'npc {spec}']:.2f} / "
                          f"{us[f'floor {spec}'] / us[f'npc {spec}']:.2f}")
         lines.append(f"| {spec} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _crossover(result: dict) -> list[str]:
     c = result["crossover"]
-    lines += ["", "## gzip-9: copy the state after the query, or recompress it?", "",
+    lines = ["", "## gzip-9: copy the state after the query, or recompress it?", "",
               f"Per query, CPU µs per pair of both exact ways (copy / one-shot, median over queries in the bin); "
               f"npc copies from {c['threshold_in_use']} bytes of query.", "",
               "| query bytes | queries | copy / one-shot |", "|---|---|---|"]
-    lines += [f"| {r['head_bytes']} | {r['queries']} | {r['median_copy_over_one_shot']:.3f} |" for r in c["by_length"]]
+    return lines + [f"| {r['head_bytes']} | {r['queries']} | {r['median_copy_over_one_shot']:.3f} |"
+                    for r in c["by_length"]]
+
+
+def _cores_dask_memory(result: dict) -> list[str]:
     s = result["scaling"]
-    lines += ["", "## Cores", "", f"{s['job']}: " + ", ".join(
+    lines = ["", "## Cores", "", f"{s['job']}: " + ", ".join(
         f"{k}: {v} s ({s['pairs_per_second'][k]:,} pairs/s)" for k, v in s["seconds"].items())
         + f"; speedup {s['speedup_2_workers']}×. CPU seconds of the process tree: "
         + ", ".join(f"{k}: {v}" for k, v in s["cpu_seconds"].items())
@@ -432,9 +446,12 @@ def to_markdown(result: dict) -> str:
         lines.append(f"{d['cluster']}, {d['job']}: results identical to `n_jobs=1`: {d['identical_to_n_jobs_1']}; "
                      f"{d['job_seconds']} s; overhead per task {d['seconds_per_task_overhead'] * 1000:.1f} ms.")
     mem = result["memory"]
-    lines += ["", "## Memory", "", f"{mem['job']}: peak RSS {mem['peak_rss_mib_process_tree']} MiB "
-              f"(script + workers). {mem['note']} Whole benchmark: {result['peak_rss_mib_whole_benchmark']} MiB.",
-              "", "## Projection: full test x train jobs", "",
+    return lines + ["", "## Memory", "", f"{mem['job']}: peak RSS {mem['peak_rss_mib_process_tree']} MiB "
+                    f"(script + workers). {mem['note']} Whole benchmark: {result['peak_rss_mib_whole_benchmark']} MiB."]
+
+
+def _projection(result: dict) -> list[str]:
+    lines = ["", "## Projection: full test x train jobs", "",
               "µs per pair at L = 2 × mean chars + 1 bytes: interpolated between npc's measured figures above "
               "(AG News, IMDb), proportional to L outside them ("
               + "; ".join(f"{k}: " + ", ".join(f"{p['us']} µs at {p['bytes']} B" for p in v)
@@ -448,7 +465,12 @@ def to_markdown(result: dict) -> str:
     for row in proj:
         lines.append(f"| {row['data']} | " + " | ".join(
             f"{row[k]:,}" if isinstance(row[k], int) else f"{row[k]:,}" for k in keys) + " |")
-    lines += ["", "## Speed targets", ""]
+    return lines
+
+
+def _targets(result: dict) -> list[str]:
+    m, s = result["machine"], result["scaling"]
+    lines = ["", "## Speed targets", ""]
     lines += [f"- {k}: **{v}**" for k, v in result["ratios"].items()]
     busy = s["load_average_before"][0]
     if busy > m["cores"]:
@@ -458,7 +480,7 @@ def to_markdown(result: dict) -> str:
                   f"workers cost: serial / parallel CPU = {s['cpu_efficiency_2_workers']}, so on 2 free cores "
                   f"the speedup could reach at most about {min(2.0, 2 * s['cpu_efficiency_2_workers']):.2f}x "
                   "(re-run on an idle machine to measure it)."]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv=None) -> int:

@@ -296,15 +296,19 @@ def main(argv=None) -> int:
             not_run.append(spec.name)
             continue
         print(f"wrote {path.relative_to(ROOT)} in {load_run(path)['config']['seconds']} s", flush=True)
-    if args.list:
-        pending = sum(not spec.path.exists() for spec in specs)
-        print(f"{len(specs) - pending} of {len(specs)} runs done, {pending} pending")
-    elif not_run:
-        print(f"{len(specs) - len(not_run)} of {len(specs)} runs done; {len(not_run)} not run, their data not "
-              f"available here: {', '.join(not_run)}")
-    else:
-        print(f"all {len(specs)} runs done")
+    print(_summary(specs, not_run, args.list))
     return 0
+
+
+def _summary(specs: list[RunSpec], not_run: list[str], listing: bool) -> str:
+    """The last line of ``main``: how many runs are done, and which could not run."""
+    if listing:
+        pending = sum(not spec.path.exists() for spec in specs)
+        return f"{len(specs) - pending} of {len(specs)} runs done, {pending} pending"
+    if not_run:
+        return (f"{len(specs) - len(not_run)} of {len(specs)} runs done; {len(not_run)} not run, their data not "
+                f"available here: {', '.join(not_run)}")
+    return f"all {len(specs)} runs done"
 
 
 if __name__ == "__main__":

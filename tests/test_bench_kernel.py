@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 bench = pytest.importorskip("experiments.bench_kernel")
@@ -15,3 +17,11 @@ def test_interleaved_runs_every_method_each_round():
     medians = bench.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, rounds=3)
     assert calls == ["a", "b"] * 3
     assert set(medians) == {"a", "b"}
+
+
+def test_committed_report_is_the_rendering_of_its_json():
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parent.parent / "results"
+    measured = json.loads((results / "bench_kernel.json").read_text())
+    assert bench.to_markdown(measured) == (results / "bench_kernel.md").read_text()
