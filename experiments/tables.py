@@ -359,6 +359,24 @@ def plot_compressors(cells: list[dict]) -> None:
     plt.close(figure)
 
 
+def _imdb_full_split_rows(data: dict) -> list[list]:
+    """One row per full IMDb run (every test review against every training review)."""
+    rows = []
+    for spec in plan.imdb_full():
+        label = f"{spec.compressor}-{spec.level}"
+        nb = neighbours(spec)
+        if nb is None:
+            rows.append([label, PENDING, "", "", "", ""])
+            continue
+        cells = {"k1": nb.accuracy(1), "k2_random_expected": nb.random_expected(2),
+                 "k2_lowest": nb.accuracy(2, "lowest"), "paper_counting_k2": nb.paper_counting(2),
+                 "n_test": len(nb.truth)}
+        data.setdefault("full_test_split", {})[label] = cells
+        rows.append([label, f"{cells['n_test']:,}"] + [
+            fmt(cells[key]) for key in ("k1", "k2_random_expected", "k2_lowest", "paper_counting_k2")])
+    return rows
+
+
 def imdb(command: str) -> dict:
     started = time.perf_counter()
     full = RunSpec("imdb")
@@ -385,18 +403,7 @@ def imdb(command: str) -> dict:
             ["CompressorClassifier (1 per class)", fmt(data["compressor-classifier-1"], sub, n), "FTCC: 0.691"],
             ["CompressorClassifier (3 per class)", fmt(data["compressor-classifier-3"], sub, n), "FTCC: 0.773"],
         ]
-    full_rows = []
-    for name, level in plan.IMDB_FULL:
-        nb_full = neighbours(RunSpec("imdb", name, level))
-        if nb_full is None:
-            full_rows.append([f"{name}-{level}", PENDING, "", "", "", ""])
-            continue
-        cells = {"k1": nb_full.accuracy(1), "k2_random_expected": nb_full.random_expected(2),
-                 "k2_lowest": nb_full.accuracy(2, "lowest"), "paper_counting_k2": nb_full.paper_counting(2),
-                 "n_test": len(nb_full.truth)}
-        data.setdefault("full_test_split", {})[f"{name}-{level}"] = cells
-        full_rows.append([f"{name}-{level}", f"{cells['n_test']:,}"] + [
-            fmt(cells[key]) for key in ("k1", "k2_random_expected", "k2_lowest", "paper_counting_k2")])
+    full_rows = _imdb_full_split_rows(data)
     sample = [] if spec is full else [f"test: stratified {plan.IMDB_TEST_SAMPLE} of 25,000 (seed 0)"]
     notes = [
         f"Run file `results/runs/{spec.name}.npz`: " + ("full test and train splits." if spec is full else
