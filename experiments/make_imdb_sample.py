@@ -7,7 +7,10 @@ Run from the repository root with the full IMDb set available:
 It reads ``$NPC_DATA_DIR/imdb/{train,test}.parquet``, keeps 500 (train) and 250 (test)
 reviews of each class with seed 0, and writes ``npc/data/imdb-sample/{train,test}.parquet``
 (columns ``text``, ``label``, ``source_row`` = row in the full split) and ``labels.json``.
-The same input always gives the same files.
+The same input always gives the same files. The committed sample was drawn (commit
+cc4c3fd) with an earlier per-class rule (``Generator.choice`` per class); the rule now
+shared with the few-shot runs (:func:`npc.datasets.per_class_rows`) draws other reviews,
+so running this script replaces the committed sample.
 """
 
 import json
