@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["vote", "VotingMixin", "TIE_BREAKS", "WEIGHTS"]
+__all__ = ["vote", "VotingMixin", "TIE_BREAKS", "WEIGHTS", "TIE_MARGIN"]
 
 TIE_BREAKS = ("nearest", "random", "lowest", "shrink")
 WEIGHTS = ("uniform", "distance")
+# How far the tie rule moves a share: the winner of a tie gains this much from each class
+# tied with it, so argmax(proba) is the prediction while shares stay within 1e-9 of the votes.
+TIE_MARGIN = 1e-9
 
 
 def _neighbor_weights(distances: np.ndarray, weights: str) -> np.ndarray:
@@ -32,6 +38,38 @@ def _class_scores(labels: np.ndarray, weights: np.ndarray, n_classes: int) -> np
     return scores
 
 
+def _seed(random_state) -> bytes:
+    """The key of the ``"random"`` rule: an int seed as given, else one draw from the generator."""
+    if isinstance(random_state, Integral):
+        check_random_state(random_state)  # refuses seeds scikit-learn refuses
+        seed = int(random_state)
+    else:
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    return seed.to_bytes(8, "little")
+
+
+def _random_keys(labels: np.ndarray, distances: np.ndarray, rows: np.ndarray, n_classes: int, seed: bytes):
+    """One uniform key per class for each row in ``rows``, drawn from a hash of that row's
+    neighbours (labels and distances) and the seed, so a query's draw never depends on the
+    other queries of the batch."""
+    keys = np.empty((len(rows), n_classes), dtype=np.float64)
+    for out, row in enumerate(rows):
+        digest = hashlib.blake2b(labels[row].tobytes() + distances[row].tobytes(), key=seed, digest_size=16)
+        keys[out] = np.random.default_rng(int.from_bytes(digest.digest(), "little")).random(n_classes)
+    return keys
+
+
+def _mark_winner(proba: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """Move ``TIE_MARGIN`` of share from each class tied with the winner to the winner."""
+    rows = np.arange(len(predictions))
+    winner = proba[rows, predictions]
+    losers = proba >= winner[:, None]
+    losers[rows, predictions] = False
+    marked = proba - TIE_MARGIN * losers
+    marked[rows, predictions] += TIE_MARGIN * losers.sum(axis=1)
+    return marked
+
+
 def vote(neighbor_labels, neighbor_distances=None, *, n_classes: int, tie_break: str = "nearest",
          weights: str = "uniform", random_state=None):
     """Vote a class from the labels of the nearest neighbours.
@@ -50,27 +88,37 @@ def vote(neighbor_labels, neighbor_distances=None, *, n_classes: int, tie_break:
         Each neighbour's vote: 1, or ``1 / distance`` (a neighbour at distance 0 then
         takes the whole vote, as in scikit-learn).
     random_state : int, RandomState or None
-        Seeds the ``"random"`` rule.
+        Seeds the ``"random"`` rule (see Notes).
 
     Returns
     -------
     predictions : ndarray of shape (n_queries,), int64
         Winning class codes.
     proba : ndarray of shape (n_queries, n_classes)
-        Vote shares (the scores normalised to sum to one).
+        Vote shares (the scores normalised to sum to one), with the tie rule's winner
+        marked (see Notes): ``argmax(proba, axis=1) == predictions``.
 
     Notes
     -----
     Tie rules, among the classes sharing the top score:
 
     - ``"nearest"``: the class of the closest neighbour among them;
-    - ``"random"``: one drawn uniformly (seeded by ``random_state``);
+    - ``"random"``: one drawn uniformly; the draw of a query is keyed by a hash of its
+      neighbours (labels and distances) and the seed, so it depends only on the query, the
+      training set and ``random_state``, never on the other queries of the batch (with an
+      int ``random_state``; ``None`` or a ``RandomState`` give one fresh seed per call);
     - ``"lowest"``: the lowest class code (``argmax`` of the counts, as early
       reimplementations of the gzip paper did);
     - ``"shrink"``: drop the farthest neighbour and vote again until the tie is gone
       (at one neighbour it always is).
 
-    ``proba`` is always the share of the full ``k`` votes, whatever the tie rule.
+    ``proba`` is the share of the full ``k`` votes, whatever the tie rule, with one
+    mark of the tie rule: when classes share the top vote, the winner gains ``TIE_MARGIN``
+    (1e-9) from each class tied with it and each of them loses as much. The shares still
+    sum to one, move by at most ``1e-9 * (n_classes - 1)``, and ``argmax(proba)`` is the
+    prediction for every rule and weighting (as scikit-learn's soft voting and
+    calibration expect). The winner of ``"shrink"`` is always one of the classes tied at
+    the full ``k``: dropping the farthest neighbour lowers one class only.
 
     Examples
     --------
@@ -80,6 +128,8 @@ def vote(neighbor_labels, neighbor_distances=None, *, n_classes: int, tie_break:
     [1]
     >>> vote([[1, 0]], n_classes=2, tie_break="lowest")[0].tolist()
     [0]
+    >>> vote([[1, 0]], n_classes=2)[1].round(12).tolist()
+    [[0.499999999, 0.500000001]]
     """
     labels = np.asarray(neighbor_labels, dtype=np.int64)
     if labels.ndim != 2 or labels.shape[1] == 0:
@@ -95,17 +145,28 @@ def vote(neighbor_labels, neighbor_distances=None, *, n_classes: int, tie_break:
 
     scores = _class_scores(labels, votes, n_classes)
     proba = scores / scores.sum(axis=1, keepdims=True)
+
+    predictions = _tie_winners(labels, votes, distances, scores, tie_break, random_state)
+    return predictions, _mark_winner(proba, predictions)
+
+
+def _tie_winners(labels, votes, distances, scores, tie_break, random_state) -> np.ndarray:
+    """The class code each row votes for under ``tie_break``."""
     tied = scores == scores.max(axis=1, keepdims=True)
     rows = np.arange(labels.shape[0])
-
     if tie_break == "lowest":
-        return np.argmax(tied, axis=1), proba
+        return np.argmax(tied, axis=1)
     if tie_break == "nearest":
         first_tied = np.argmax(tied[rows[:, None], labels], axis=1)
-        return labels[rows, first_tied], proba
+        return labels[rows, first_tied]
     if tie_break == "random":
-        keys = check_random_state(random_state).random_sample(tied.shape)
-        return np.argmax(np.where(tied, keys, -1.0), axis=1), proba
+        predictions = np.argmax(tied, axis=1)
+        ties = np.flatnonzero(tied.sum(axis=1) > 1)
+        if ties.size:
+            keys = _random_keys(labels, np.zeros(labels.shape) if distances is None else distances, ties,
+                                scores.shape[1], _seed(random_state))
+            predictions[ties] = np.argmax(np.where(tied[ties], keys, -1.0), axis=1)
+        return predictions
 
     predictions = np.argmax(tied, axis=1)
     unresolved = tied.sum(axis=1) > 1
@@ -113,11 +174,11 @@ def vote(neighbor_labels, neighbor_distances=None, *, n_classes: int, tie_break:
     while unresolved.any():
         k -= 1
         which = np.flatnonzero(unresolved)
-        sub_scores = _class_scores(labels[which, :k], votes[which, :k], n_classes)
+        sub_scores = _class_scores(labels[which, :k], votes[which, :k], scores.shape[1])
         sub_tied = sub_scores == sub_scores.max(axis=1, keepdims=True)
         predictions[which] = np.argmax(sub_tied, axis=1)
         unresolved[which] = sub_tied.sum(axis=1) > 1
-    return predictions, proba
+    return predictions
 
 
 class VotingMixin:

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npc import NCDClassifier, available_compressors, compressed_sizes, nearest, pairwise_ncd
-from npc.vote import TIE_BREAKS, WEIGHTS
+from npc.vote import TIE_BREAKS, TIE_MARGIN, WEIGHTS, vote
 
 BUILTIN = ["gzip", "zlib", "deflate", "bz2", "lzma", "lz4", "zstd"]
 # Any code point (surrogates included), with a few letters and special characters made
@@ -67,6 +67,33 @@ def test_prediction_is_a_training_label_with_the_top_vote_share(train, queries, 
     assert np.allclose(proba.sum(axis=1), 1) and (proba >= 0).all()
     columns = np.searchsorted(clf.classes_, predictions)
     assert np.array_equal(proba[np.arange(len(queries)), columns], proba.max(axis=1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(n_classes=st.integers(1, 4), k=st.integers(1, 6), n_queries=st.integers(1, 6), data=st.data(),
+       tie_break=st.sampled_from(TIE_BREAKS), weights=st.sampled_from(WEIGHTS))
+def test_argmax_of_the_shares_is_the_prediction(n_classes, k, n_queries, data, tie_break, weights):
+    """For every rule and weighting: argmax(proba) is the vote, the shares are the vote
+    shares within the documented margin, and a query's vote does not depend on the batch."""
+    labels = np.array(data.draw(st.lists(st.lists(st.integers(0, n_classes - 1), min_size=k, max_size=k),
+                                         min_size=n_queries, max_size=n_queries), label="labels"))
+    # few distinct distances, zero included, so that ties (and exact matches) are frequent
+    distances = np.sort(np.array(data.draw(st.lists(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0]), min_size=k,
+                                                             max_size=k), min_size=n_queries, max_size=n_queries),
+                                           label="distances")), axis=1)
+    options = dict(n_classes=n_classes, tie_break=tie_break, weights=weights, random_state=7)
+    predictions, proba = vote(labels, distances, **options)
+    assert np.array_equal(np.argmax(proba, axis=1), predictions)
+    shares = np.zeros((n_queries, n_classes))
+    for row in range(n_queries):
+        w = np.ones(k) if weights == "uniform" else (
+            (distances[row] == 0).astype(float) if (distances[row] == 0).any() else 1 / distances[row])
+        np.add.at(shares[row], labels[row], w)
+    shares /= shares.sum(axis=1, keepdims=True)
+    assert np.allclose(proba, shares, rtol=0, atol=TIE_MARGIN * n_classes)
+    assert np.allclose(proba.sum(axis=1), 1)
+    one_by_one = [vote(labels[[row]], distances[[row]], **options)[0][0] for row in range(n_queries)]
+    assert predictions.tolist() == one_by_one
 
 
 @settings(max_examples=12, deadline=None)

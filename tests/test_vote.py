@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from npc.vote import vote
+from npc.vote import TIE_MARGIN, vote
 
 # Neighbours nearest first; class codes.
 TIE_K2 = [[1, 0]]  # 1-1 tie at k=2, class 1 nearer
@@ -30,12 +30,34 @@ def test_tie_rules_by_hand(rule, k2, k3, k4):
 
 
 def test_random_rule_draws_among_tied_classes_only_and_is_seeded():
+    # The draw is keyed by each row's neighbours: rows differing in their distances draw afresh.
+    distances = np.linspace(0.1, 0.9, 300)[:, None] + np.zeros((1, 3))
     labels = np.array(TIE_K3 * 300)
-    first = predict(labels, tie_break="random", random_state=0)
+    first = predict(labels, tie_break="random", random_state=0, neighbor_distances=distances)
     assert set(first) == {0, 1, 2}
-    assert first == predict(labels, tie_break="random", random_state=0)
-    assert set(predict(np.array(TIE_K2 * 50), tie_break="random", random_state=1)) == {0, 1}
+    assert first == predict(labels, tie_break="random", random_state=0, neighbor_distances=distances)
+    assert first != predict(labels, tie_break="random", random_state=1, neighbor_distances=distances)
+    assert set(predict(np.array(TIE_K2 * 50), tie_break="random", random_state=1,
+                       neighbor_distances=distances[:50, :2])) == {0, 1}
     assert predict(NO_TIE_K3 * 20, tie_break="random", random_state=2) == [0] * 20
+
+
+def test_random_rule_does_not_depend_on_the_batch():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, size=(200, 4))
+    distances = np.sort(rng.choice([0.2, 0.5, 0.7], size=(200, 4)), axis=1)
+    batch = predict(labels, tie_break="random", random_state=3, neighbor_distances=distances)
+    one_by_one = [predict(labels[[i]], tie_break="random", random_state=3, neighbor_distances=distances[[i]])[0]
+                  for i in range(200)]
+    reverse = predict(labels[::-1], tie_break="random", random_state=3, neighbor_distances=distances[::-1])[::-1]
+    assert batch == one_by_one == reverse
+
+
+@pytest.mark.parametrize("rule, winner", [("nearest", 1), ("lowest", 0), ("shrink", 1)])
+def test_tie_winner_is_marked_in_the_shares(rule, winner):
+    labels, proba = vote(TIE_K2, n_classes=2, tie_break=rule)
+    assert labels.tolist() == [winner] and np.argmax(proba[0]) == winner
+    assert proba[0, winner] == 0.5 + TIE_MARGIN and proba[0, 1 - winner] == 0.5 - TIE_MARGIN
 
 
 def test_proba_is_vote_share():
