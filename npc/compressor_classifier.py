@@ -15,6 +15,9 @@ from npc.corpus import as_corpus
 
 __all__ = ["CompressorClassifier"]
 
+# zstd refuses dictionary content shorter than this many bytes.
+_MIN_PRIME = 8
+
 
 class CompressorClassifier(ClassifierMixin, BaseEstimator):
     """Predict the class whose primed compressor compresses the text smallest.
@@ -49,7 +52,10 @@ class CompressorClassifier(ClassifierMixin, BaseEstimator):
     ``C_c(x)`` approximates ``C(prime_c + x) - C(prime_c)`` without compressing the prime
     again. zstd only references the last window of history (8 MiB at level 9, less at
     lower levels), so a class with more training text than that is judged by its last
-    part. Equal sizes go to the first class in ``classes_``.
+    part. zstd needs at least 8 bytes of dictionary: a shorter prime (a class with very
+    little text) is right-padded with NUL bytes to 8, history that text rarely matches, so
+    such a class is judged by the little text it has; longer primes are used as they are.
+    Equal sizes go to the first class in ``classes_``.
 
     Examples
     --------
@@ -102,8 +108,11 @@ class CompressorClassifier(ClassifierMixin, BaseEstimator):
     def _build_dictionaries(self):
         # A digested dictionary in a reused context costs microseconds per query; passing
         # the dictionary to one-shot calls re-digests it every time (milliseconds).
-        self._compressors = [pyzstd.ZstdCompressor(self.level, pyzstd.ZstdDict(prime, is_raw=True).as_digested_dict)
-                             for prime in self.primes_]
+        self._compressors = [
+            pyzstd.ZstdCompressor(self.level, pyzstd.ZstdDict(prime.ljust(_MIN_PRIME, b"\0"), is_raw=True)
+                                  .as_digested_dict)
+            for prime in self.primes_
+        ]
 
     def __getstate__(self):
         # zstd contexts do not pickle; they are rebuilt from the primes.
@@ -135,4 +144,5 @@ class CompressorClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Class labels of the texts in ``X``."""
+        check_is_fitted(self)
         return self.classes_[np.argmin(self.class_sizes(X), axis=1)]

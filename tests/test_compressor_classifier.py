@@ -6,6 +6,7 @@ import numpy as np
 import pyzstd
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from npc.compressor_classifier import CompressorClassifier
@@ -47,3 +48,20 @@ def test_bad_parameters_are_named():
         CompressorClassifier(0).fit(TRAIN, LABELS)
     with pytest.raises(ValueError, match="different lengths"):
         CompressorClassifier().fit(TRAIN, LABELS[:3])
+
+
+@pytest.mark.parametrize("method", ["predict", "class_sizes", "score"])
+def test_unfitted_use_raises_not_fitted_error(method):
+    args = (["the cat"], ["pets"]) if method == "score" else (["the cat"],)
+    with pytest.raises(NotFittedError):
+        getattr(CompressorClassifier(), method)(*args)
+
+
+def test_classes_with_little_text_work():
+    clf = CompressorClassifier().fit(["the cat", "stocks fell"], ["pets", "fin"])
+    assert clf.predict(["stocks fell again today"]).tolist() == ["fin"]
+    # a prime under zstd's 8-byte minimum is right-padded with NUL bytes; 8 bytes or more are used as they are
+    for column, prime in enumerate([b"stocks fell", b"the cat\0"]):
+        expected = len(pyzstd.compress(b"the cat sat", 9, zstd_dict=pyzstd.ZstdDict(prime, is_raw=True)))
+        assert clf.class_sizes([b"the cat sat"])[0, column] == expected
+    assert CompressorClassifier().fit(["", "stocks fell"], ["empty", "fin"]).predict(["stocks fell again today"]).tolist() == ["fin"]
