@@ -7,6 +7,7 @@ as given; errors name the argument, the first bad index and what was expected.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Set
 from numbers import Integral
 
@@ -109,8 +110,22 @@ def check_labels(y, n_samples: int) -> np.ndarray:
     ValueError
         On a length mismatch, a missing label (``None``, NaN or ``pandas.NA``; the
         message names the first index) or labels that are not one-dimensional.
+
+    Warns
+    -----
+    DataConversionWarning
+        For a column vector of shape ``(n_samples, 1)``, which is then flattened (as
+        scikit-learn does).
     """
+    if y is None:
+        raise InvalidInputError("This estimator requires y to be passed, but the target y is None.")
     labels = np.asarray(y, dtype=object if not hasattr(y, "dtype") else None)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        from sklearn.exceptions import DataConversionWarning  # here: the kernel's workers never need sklearn
+
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape of y "
+                      "to (n_samples, ), for example using ravel().", DataConversionWarning, stacklevel=2)
+        labels = labels.ravel()
     if labels.ndim != 1:
         raise InvalidInputError(f"y must be one-dimensional (one label per text); got shape {labels.shape}.")
     if len(labels) != n_samples:
@@ -147,5 +162,6 @@ def check_n_neighbors(n_neighbors, n_samples: int, *, what: str = "training set"
     """``n_neighbors`` as an int in ``[1, n_samples]`` (``what`` names the set in the message)."""
     n_neighbors = check_int(n_neighbors, "n_neighbors")
     if n_neighbors > n_samples:
-        raise InvalidInputError(f"n_neighbors={n_neighbors} is larger than the {what} ({n_samples} texts).")
+        raise InvalidInputError(f"n_neighbors={n_neighbors} is larger than the {what} ({n_samples} texts): "
+                                f"n_neighbors must be at most n_samples = {n_samples}.")
     return n_neighbors

@@ -22,6 +22,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from npc._tags import TextInputMixin
 from npc._validation import check_labels, check_n_neighbors, check_texts, decode_text
 from npc.neighbors import top_k
 from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
@@ -37,7 +38,7 @@ def _texts(X, name: str = "X") -> list[str]:
     return [decode_text(item) for item in check_texts(X, name=name)]
 
 
-class CosineKNNClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
+class CosineKNNClassifier(TextInputMixin, VotingMixin, ClassifierMixin, BaseEstimator):
     """k-nearest-neighbour classifier on cosine distances between text vectors.
 
     Parameters

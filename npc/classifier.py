@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from npc._tags import TextInputMixin
 from npc._validation import check_labels, check_n_neighbors
 from npc.compressors import Compressor, get_compressor
 from npc.corpus import as_corpus
@@ -21,7 +22,7 @@ from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
 __all__ = ["NCDClassifier"]
 
 
-class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
+class NCDClassifier(TextInputMixin, VotingMixin, ClassifierMixin, BaseEstimator):
     """k-nearest-neighbour text classifier with the normalized compression distance.
 
     Training stores the texts; prediction compresses each query followed by every
@@ -89,7 +90,7 @@ class NCDClassifier(VotingMixin, ClassifierMixin, BaseEstimator):
         "tie_break": [StrOptions(set(TIE_BREAKS))],
         "weights": [StrOptions(set(WEIGHTS))],
         "sep": [str, bytes],
-        "n_jobs": [Integral, None],
+        "n_jobs": [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left"), None],
         "cache_dir": [str, os.PathLike, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from npc._tags import TextInputMixin
 from npc._validation import check_labels
 from npc.corpus import as_corpus
 
@@ -19,7 +20,7 @@ __all__ = ["CompressorClassifier"]
 _MIN_PRIME = 8
 
 
-class CompressorClassifier(ClassifierMixin, BaseEstimator):
+class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Predict the class whose primed compressor compresses the text smallest.
 
     Each class's training texts, joined by ``sep``, become the raw-content dictionary
