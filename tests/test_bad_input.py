@@ -109,8 +109,10 @@ def test_missing_labels_from_pandas_name_their_index(dtype):
 
 
 def test_labels_must_be_one_per_text_and_of_one_kind():
-    with pytest.raises(ValueError, match=r"y must be one-dimensional.*shape \(4, 1\)"):
-        NCDClassifier(1).fit(TEXTS, [[0], [0], [1], [1]])
+    with pytest.raises(ValueError, match=r"y must be one-dimensional.*shape \(4, 2\)"):
+        NCDClassifier(1).fit(TEXTS, [[0, 1], [0, 1], [1, 0], [1, 0]])
+    with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
+        NCDClassifier(1).fit(TEXTS, None)
     with pytest.raises(ValueError, match=r"y mixes label types \(int, str\)"):
         NCDClassifier(1).fit(TEXTS, [0, "pets", 1, 1])
 
