@@ -17,6 +17,8 @@ from npc.kernel import KernelStats, WorkerDiedError, compressed_sizes, nearest, 
 __all__ = [
     # estimators
     "NCDClassifier",
+    "NCDClassifierCV",
+    "NCDTransformer",
     "CompressorClassifier",
     # baselines
     "CosineKNNClassifier",
@@ -46,6 +48,8 @@ __all__ = [
 # tasks, stay small.
 _LAZY = {
     "NCDClassifier": "npc.classifier",
+    "NCDClassifierCV": "npc.model_selection",
+    "NCDTransformer": "npc.transformer",
     "CompressorClassifier": "npc.compressor_classifier",
     "CosineKNNClassifier": "npc.baselines",
     "tfidf_logistic_regression": "npc.baselines",

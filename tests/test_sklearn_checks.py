@@ -22,7 +22,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from npc import NCDClassifier
+from npc import NCDClassifier, NCDClassifierCV
 from npc.baselines import CosineKNNClassifier
 from npc.compressor_classifier import CompressorClassifier
 from tests.conftest import read_split
@@ -82,6 +82,7 @@ ESTIMATORS = [
     NCDClassifier(n_neighbors=2, tie_break="random", random_state=0),
     CompressorClassifier(),
     CosineKNNClassifier(n_neighbors=3, vectorizer=CountVectorizer()),
+    NCDClassifierCV({"n_neighbors": [1, 3], "tie_break": ["nearest", "shrink"]}, cv=3),
 ]
 
 # Checks of numeric input handling, which a text estimator does not have.
@@ -124,9 +125,9 @@ def test_text_input_is_declared(estimator):
 def test_column_vector_y_is_accepted_with_scikit_learns_warning(estimator):
     texts = ["the cat sat", "a cat ran", "stocks fell", "shares fell"]
     labels = ["pets", "pets", "finance", "finance"]
+    small = {"n_neighbors": 1, "param_grid": {"n_neighbors": [1]}, "cv": 2}
+    column = clone(estimator).set_params(**{k: v for k, v in small.items() if k in estimator.get_params()})
     with pytest.warns(DataConversionWarning, match="column-vector y"):
-        column = clone(estimator).set_params(n_neighbors=1) if "n_neighbors" in estimator.get_params() else clone(
-            estimator)
         column.fit(texts, np.array(labels)[:, None])
     assert column.classes_.tolist() == ["finance", "pets"]
 
