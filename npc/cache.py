@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CacheMismatchError", "ChunkCache", "NullCache", "open_cache", "fingerprint", "user_cache_dir"]
+__all__ = ["CacheMismatchError", "ChunkCache", "NullCache", "open_cache", "wider_caches", "fingerprint",
+           "user_cache_dir"]
 
 CACHE_FORMAT = 1
 
@@ -71,6 +72,7 @@ class ChunkCache:
 
     def __init__(self, root, description: dict):
         self.fingerprint = fingerprint(description)
+        self.description = description
         self.path = Path(root).expanduser() / self.fingerprint[:24]
         self.path.mkdir(parents=True, exist_ok=True)
         manifest = {"fingerprint": self.fingerprint, **description}
@@ -171,3 +173,28 @@ def open_cache(cache_dir, description: dict) -> ChunkCache | NullCache:
             stacklevel=2,
         )
         return NullCache()
+
+
+def wider_caches(cache) -> list[tuple[int, ChunkCache]]:
+    """Caches beside ``cache`` of the same nearest-neighbour job that kept more neighbours.
+
+    Their chunks hold the first ``n_neighbors`` of each row in (distance, index) order, so
+    the first columns of such a chunk are exactly this job's chunk. Returned as
+    ``(n_neighbors, cache)``, narrowest first; unreadable manifests are skipped; none for
+    a :class:`NullCache`.
+    """
+    if cache.path is None:
+        return []
+    wanted = json.loads(json.dumps({**cache.description, "n_neighbors": None}))
+    found = []
+    for manifest_path in cache.path.parent.glob("*/manifest.json"):
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (OSError, ValueError):
+            continue
+        manifest.pop("fingerprint", None)
+        width = manifest.get("n_neighbors")
+        if isinstance(width, int) and width > cache.description["n_neighbors"] and \
+                {**manifest, "n_neighbors": None} == wanted:
+            found.append((width, ChunkCache(cache.path.parent, manifest)))
+    return sorted(found, key=lambda pair: pair[0])

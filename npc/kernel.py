@@ -23,7 +23,7 @@ from joblib.parallel import get_active_backend
 from tqdm.auto import tqdm
 
 from npc._validation import InvalidInputError, check_int, check_n_neighbors, encode_text
-from npc.cache import open_cache
+from npc.cache import open_cache, wider_caches
 from npc.compressors import Compressor, get_compressor
 from npc.corpus import Corpus, as_corpus
 from npc.distance import ncd
@@ -142,9 +142,13 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
     )
     width = len(references) if n_neighbors is None else n_neighbors
     names = ("distances",) if n_neighbors is None else ("distances", "indices")
+    # a cached search of the same job that kept more neighbours serves this one by slicing
+    wider = [] if n_neighbors is None else wider_caches(cache)
     results, pending = {}, []
     for index, (start, stop) in enumerate(bounds):
         stored = cache.load(index, {name: (stop - start, width) for name in names})
+        if stored is None:
+            stored = _load_sliced(wider, index, stop - start, width)
         if stored is None:
             pending.append(index)
         else:
@@ -181,6 +185,15 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         seconds=time.perf_counter() - started,
     )
     return [results[index] for index in range(len(bounds))], stats
+
+
+def _load_sliced(wider, index: int, n_rows: int, width: int) -> dict[str, np.ndarray] | None:
+    """Chunk ``index`` cut to its first ``width`` neighbours, from the first wider cache that has it."""
+    for wide, cache in wider:
+        stored = cache.load(index, {"distances": (n_rows, wide), "indices": (n_rows, wide)})
+        if stored is not None:
+            return {name: array[:, :width] for name, array in stored.items()}
+    return None
 
 
 def _warn_beyond_window(compressor: Compressor, queries: Corpus, sep: bytes) -> None:

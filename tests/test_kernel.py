@@ -185,3 +185,20 @@ def test_cache_dir_expands_the_home_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     nearest(["a b"], ["a", "b"], 1, cache_dir="~/npc-cache")
     assert list((tmp_path / "npc-cache").glob("*/manifest.json"))
+
+
+def test_a_cached_wider_search_serves_narrower_ones_without_computing(tmp_path):
+    queries = ["the cat sat", "a dog ran", "stocks fell", "the cat ran", "dogs sat"]
+    references = queries + ["shares fell", "a cat", "the dog sat on the mat"]
+    nearest(queries, references, 5, cache_dir=tmp_path, chunk_size=2)
+    for k in (1, 3, 5):
+        distances, indices, stats = nearest(queries, references, k, cache_dir=tmp_path, chunk_size=2,
+                                            return_stats=True)
+        assert stats.n_pairs_computed == 0 and stats.n_chunks_cached == stats.n_chunks
+        plain = nearest(queries, references, k, chunk_size=2)
+        assert np.array_equal(distances, plain[0]) and np.array_equal(indices, plain[1])
+    assert nearest(queries, references, 6, cache_dir=tmp_path, chunk_size=2, return_stats=True)[2].n_pairs_computed \
+        == len(queries) * len(references)
+    # another job (other references) is never served from this one
+    assert nearest(queries, references[:-1], 2, cache_dir=tmp_path, chunk_size=2,
+                   return_stats=True)[2].n_pairs_computed == len(queries) * (len(references) - 1)

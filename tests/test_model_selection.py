@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
+import npc.kernel
 from npc.classifier import NCDClassifier
 from npc.model_selection import NCDClassifierCV
 from tests.conftest import read_split
@@ -57,3 +58,16 @@ def test_grid_is_checked_like_the_classifier():
         NCDClassifierCV({"tie_break": ["first"]}, cv=2).fit(texts, labels)
     with pytest.raises(ValueError, match="n_neighbors=3 is larger than the training set of a fold"):
         NCDClassifierCV({"n_neighbors": [3]}, cv=2).fit(texts, labels)
+
+
+def test_the_shared_search_serves_later_neighbour_requests_from_the_cache(tmp_path, monkeypatch):
+    texts = ["the cat sat", "a cat ran", "cats nap", "kittens nap", "stocks fell", "shares fell", "markets slid",
+             "bonds slid"]
+    labels = ["pets"] * 4 + ["finance"] * 4
+    search = NCDClassifierCV({"n_neighbors": [1, 2]}, cv=2, cache_dir=tmp_path).fit(texts, labels)
+    computed = []
+    compute = npc.kernel._compute_chunk
+    monkeypatch.setattr(npc.kernel, "_compute_chunk", lambda *a: computed.append(1) or compute(*a))
+    distances, indices = search.kneighbors()
+    assert computed == [] and indices.shape == (8, search.best_estimator_.n_neighbors)
+    assert np.array_equal(indices, NCDClassifier(search.best_estimator_.n_neighbors).fit(texts, labels).kneighbors()[1])
