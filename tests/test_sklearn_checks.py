@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils import get_tags
@@ -22,7 +22,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from npc import NCDClassifier, NCDClassifierCV
+from npc import NCDClassifier, NCDClassifierCV, NCDTransformer
 from npc.baselines import CosineKNNClassifier
 from npc.compressor_classifier import CompressorClassifier
 from tests.conftest import read_split
@@ -76,6 +76,29 @@ class TextAdapter(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict_proba(texts)
 
 
+class TransformerTextAdapter(TransformerMixin, BaseEstimator):
+    """The npc transformer ``estimator`` on numeric rows turned into texts."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def __sklearn_tags__(self):
+        return replace(get_tags(self.estimator), input_tags=InputTags())
+
+    def fit(self, X, y=None):
+        self.estimator_ = clone(self.estimator).fit(rows_to_texts(X))
+        self._width = np.asarray(X).shape[1]
+        return self
+
+    def fit_transform(self, X, y=None):
+        self.estimator_ = clone(self.estimator)
+        self._width = np.asarray(X).shape[1]
+        return self.estimator_.fit_transform(rows_to_texts(X))
+
+    def transform(self, X):
+        return self.estimator_.transform(TextAdapter._texts(self, X))
+
+
 ESTIMATORS = [
     NCDClassifier(n_neighbors=3),
     NCDClassifier(n_neighbors=4, tie_break="shrink", weights="distance"),
@@ -84,6 +107,7 @@ ESTIMATORS = [
     CosineKNNClassifier(n_neighbors=3, vectorizer=CountVectorizer()),
     NCDClassifierCV({"n_neighbors": [1, 3], "tie_break": ["nearest", "shrink"]}, cv=3),
 ]
+TRANSFORMERS = [NCDTransformer(n_neighbors=3), NCDTransformer(n_neighbors=2, mode="connectivity")]
 
 # Checks of numeric input handling, which a text estimator does not have.
 NOT_APPLICABLE = {
@@ -104,11 +128,23 @@ NOT_APPLICABLE = {
 }
 
 
+# What an NCD graph cannot do as scikit-learn's numeric graphs do.
+NOT_APPLICABLE_TO_GRAPHS = {
+    "check_transformer_general": "NCD(x, x) is not 0 for real compressors: fit_transform(X) puts each training "
+                                 "text at distance 0 (as scikit-learn's graph estimators expect of a training "
+                                 "graph), while transform(X) gives the NCD of X as new queries",
+    "check_transformer_data_not_an_array": "the same fit_transform/transform comparison as check_transformer_general",
+}
+
+
 def expected_failed_checks(adapter):
+    if isinstance(adapter, TransformerTextAdapter):
+        return {**NOT_APPLICABLE, **NOT_APPLICABLE_TO_GRAPHS}
     return NOT_APPLICABLE
 
 
-@parametrize_with_checks([TextAdapter(estimator) for estimator in ESTIMATORS],
+@parametrize_with_checks([TextAdapter(estimator) for estimator in ESTIMATORS]
+                         + [TransformerTextAdapter(transformer) for transformer in TRANSFORMERS],
                          expected_failed_checks=expected_failed_checks)
 def test_scikit_learn_checks(estimator, check):
     check(estimator)
