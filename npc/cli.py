@@ -38,6 +38,7 @@ from npc.compressor_classifier import CompressorClassifier
 from npc.compressors import available_compressors
 from npc.datasets import DatasetError, available_datasets, dataset_info, has_splits, load_dataset, load_texts
 from npc.evaluation import score_predictions, shared_texts
+from npc.model_selection import NCDClassifierCV
 from npc.vote import TIE_BREAKS
 
 __all__ = ["COMMANDS", "MODELS", "Command", "UsageError", "main"]
@@ -47,20 +48,27 @@ DEFAULT_DATASET = "imdb-sample"
 # Above this many pairs, time a small sample first and announce the estimated duration.
 ESTIMATE_ABOVE_PAIRS = 1_000_000
 SAMPLE_QUERIES, SAMPLE_REFERENCES = 16, 256
+# --k auto: the candidates and folds of NCDClassifierCV
+AUTO_K, AUTO_FOLDS = (1, 2, 3, 5, 7, 9), 5
 
 
 class UsageError(Exception):
     """The command cannot run as given (exit code 2)."""
 
 
-def _ncd_model(options: argparse.Namespace) -> NCDClassifier:
-    return NCDClassifier(options.k, compressor=options.compressor, level=options.level,
-                         tie_break=options.tie_break, n_jobs=options.n_jobs, cache_dir=options.cache_dir,
-                         random_state=options.seed, verbose=0 if options.quiet else 2)
+def _ncd_model(options: argparse.Namespace) -> NCDClassifier | NCDClassifierCV:
+    shared = dict(compressor=options.compressor, level=options.level, n_jobs=options.n_jobs,
+                  cache_dir=options.cache_dir, random_state=options.seed, verbose=0 if options.quiet else 2)
+    if options.k == "auto":
+        grid = {"n_neighbors": list(AUTO_K), "tie_break": [options.tie_break]}
+        return NCDClassifierCV(grid, cv=AUTO_FOLDS, **shared)
+    return NCDClassifier(options.k, tie_break=options.tie_break, **shared)
 
 
 def _baseline_model(name: str) -> Callable[[argparse.Namespace], object]:
     def build(options: argparse.Namespace):
+        if name.endswith("-knn") and options.k == "auto":
+            raise UsageError("--k auto is for --model ncd; give a number of neighbours")
         if name.endswith("-knn"):
             return make_baseline(name, n_neighbors=options.k, tie_break=options.tie_break, random_state=options.seed)
         return make_baseline(name)
@@ -102,6 +110,10 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
+
+
+def _k(text: str) -> int | str:
+    return "auto" if text == "auto" else _positive_int(text)
 
 
 def _n_jobs(text: str) -> int:
@@ -148,7 +160,9 @@ def _classify_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--compressor", choices=available_compressors(), default="gzip",
                        help="compressor of the NCD (default: gzip)")
     model.add_argument("--level", type=int, help="compression level (default: the compressor's, gzip 9)")
-    model.add_argument("-k", "--k", type=_positive_int, default=2, help="neighbours that vote (default 2)")
+    model.add_argument("-k", "--k", type=_k, default=2,
+                       help="neighbours that vote (default 2), or auto: chosen among "
+                            f"{', '.join(map(str, AUTO_K))} by {AUTO_FOLDS}-fold cross-validation on the training set")
     model.add_argument("--tie-break", choices=TIE_BREAKS, default="nearest",
                        help="rule for tied votes (default: nearest, the class of the closest tied neighbour)")
     run = parser.add_argument_group("run")
@@ -192,6 +206,28 @@ def _fit(model, texts, labels):
         raise UsageError(str(error)) from error
 
 
+def _cross_validation(model) -> dict | None:
+    """The choice of ``--k auto`` and its cross-validation table (None for other models)."""
+    if not isinstance(model, NCDClassifierCV):
+        return None
+    results = model.cv_results_
+    return {"best_params": model.best_params_, "best_score": model.best_score_, "n_splits": model.n_splits_,
+            "n_pairs_computed": model.n_pairs_computed_,
+            "table": [{"params": params, "mean_test_score": float(mean), "std_test_score": float(std),
+                       "rank_test_score": int(rank)}
+                      for params, mean, std, rank in zip(results["params"], results["mean_test_score"],
+                                                         results["std_test_score"], results["rank_test_score"])]}
+
+
+def _format_cross_validation(summary: dict) -> str:
+    lines = [f"--k auto: {summary['n_splits']}-fold cross-validation on the training set "
+             f"({summary['n_pairs_computed']:,} pairs computed)", "k   mean accuracy  std     rank"]
+    lines += [f"{row['params']['n_neighbors']:<3} {row['mean_test_score']:.4f}         {row['std_test_score']:.4f}  "
+              f"{row['rank_test_score']}" for row in summary["table"]]
+    lines.append(f"chosen k={summary['best_params']['n_neighbors']} (mean accuracy {summary['best_score']:.4f})")
+    return "\n".join(lines)
+
+
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -221,6 +257,8 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
 
 def _predict(options, model, texts):
     """Predicted labels and the kernel's statistics (None for models without a kernel)."""
+    if isinstance(model, NCDClassifierCV):
+        model = model.best_estimator_
     if not isinstance(model, NCDClassifier):
         return model.predict(texts), None
     _announce_job(options, model, texts)
@@ -318,6 +356,9 @@ def run_classify(options: argparse.Namespace) -> int:
     scores, kernel = score_predictions(y_test, predicted, class_names), _kernel_summary(stats)
     title = (f"{options.model} on {test.name} {test.split} ({len(test):,} texts), trained on {train.name} "
              f"{train.split} ({len(train):,} texts)")
+    cross_validation = _cross_validation(model)
+    if cross_validation:
+        print(_format_cross_validation(cross_validation))
     print(_format_report(title, scores, kernel, wall_seconds))
     if options.output:
         target = {"data": options.test or options.train, "split": test.split, "n_test": options.n_test,
@@ -326,7 +367,7 @@ def run_classify(options: argparse.Namespace) -> int:
             **_environment(),
             "config": _configuration(options, model, train, target),
             "report": {**scores, "kernel": kernel, "wall_seconds": wall_seconds,
-                       "test_texts_in_train": int(shared.sum())},
+                       "test_texts_in_train": int(shared.sum()), "cross_validation": cross_validation},
             "predictions": {"rows": test.rows, "true": y_test, "predicted": predicted},
         })
         _note(options, f"wrote {options.output}")
@@ -342,6 +383,9 @@ def _run_prediction(options, model, train, started) -> int:
         raise UsageError(f"--predict {options.predict} holds no text")
     _note(options, f"predict {options.predict}: {len(texts):,} texts")
     _fit(model, train.texts, train.labels)
+    cross_validation = _cross_validation(model)
+    if cross_validation:
+        _note(options, _format_cross_validation(cross_validation))
     predicted, stats = _predict(options, model, texts)
     names = train.label_names(predicted)
     sys.stdout.write("".join(f"{name}\n" for name in names))
@@ -352,7 +396,8 @@ def _run_prediction(options, model, train, started) -> int:
         _write_json(options.output, {
             **_environment(),
             "config": _configuration(options, model, train, target),
-            "report": {"kernel": _kernel_summary(stats), "wall_seconds": wall_seconds},
+            "report": {"kernel": _kernel_summary(stats), "wall_seconds": wall_seconds,
+                       "cross_validation": cross_validation},
             "predictions": {"predicted": predicted, "names": names},
         })
     return EXIT_OK

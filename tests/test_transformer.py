@@ -65,8 +65,8 @@ def test_pipeline_memory_caches_the_graph(tmp_path, monkeypatch):
     monkeypatch.setattr(npc.transformer, "nearest", lambda *a, **kw: calls.append(1) or search(*a, **kw))
     labels = [0, 0, 0, 1, 1, 1, 0, 1]
     for _ in range(2):
-        pipeline = Pipeline([("ncd", NCDTransformer(n_neighbors=2)), ("knn", KNeighborsClassifier(2, metric="precomputed"))],
-                            memory=str(tmp_path))
+        steps = [("ncd", NCDTransformer(n_neighbors=2)), ("knn", KNeighborsClassifier(2, metric="precomputed"))]
+        pipeline = Pipeline(steps, memory=str(tmp_path))
         pipeline.fit(TEXTS, labels)
     assert len(calls) == 1
 
