@@ -71,9 +71,12 @@ class NCDClassifier(TextInputMixin, VotingMixin, ClassifierMixin, BaseEstimator)
     ``NCD(x, y) = (C(x + sep + y) - min(C(x), C(y))) / max(C(x), C(y))``. Neighbours are
     ordered by (distance, training index), so equal distances never make the result depend
     on ``n_jobs`` or chunking. Ties in the vote follow ``tie_break``: ``"nearest"`` gives
-    the class of the closest tied neighbour, ``"random"`` draws among the tied classes,
+    the class of the closest tied neighbour, ``"random"`` draws among the tied classes
+    (keyed by the query's neighbours and ``random_state``, never by the rest of the batch),
     ``"lowest"`` takes the first class in ``classes_``, ``"shrink"`` drops the farthest
-    neighbour until the tie is gone. ``predict_proba`` returns the vote shares.
+    neighbour until the tie is gone. ``predict_proba`` returns the vote shares with the
+    winner of a tie marked by a margin of 1e-9 (:func:`npc.vote.vote`), so its argmax is
+    always ``predict``.
 
     Examples
     --------
