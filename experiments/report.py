@@ -82,7 +82,9 @@ def write_index() -> None:
             f"Machine: {describe_machine(machine())}.", "",
             markdown_table(["table", "command", "commit", "wall time", "subsampled cells"], rows), "",
             "Speed: [bench_kernel.md](bench_kernel.md) (`python -m experiments.bench_kernel`), which names "
-            "its own commit, machine and wall time.", "",
+            "its own commit, machine and wall time; model selection: [bench_cv.md](bench_cv.md) "
+            "(`python -m experiments.bench_cv`); clustering languages by NCD: "
+            "[cluster_languages.md](cluster_languages.md) (`python -m experiments.cluster_languages`).", "",
             "![accuracy against speed of each compressor](compressors.png)", ""]
     (RESULTS_DIR / "README.md").write_text("\n".join(text))
 
