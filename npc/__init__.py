@@ -8,12 +8,6 @@ import importlib
 
 __version__ = "0.1.0"
 
-from npc._validation import InvalidInputError
-from npc.cache import CacheMismatchError
-from npc.compressors import Compressor, available_compressors, get_compressor, register_compressor
-from npc.distance import ncd
-from npc.kernel import KernelStats, WorkerDiedError, compressed_sizes, nearest, pairwise_ncd
-
 __all__ = [
     # estimators
     "NCDClassifier",
@@ -43,10 +37,17 @@ __all__ = [
     "CacheMismatchError",
 ]
 
-# The estimators bring in scikit-learn (~1 s and ~100 MB) and the data sets pyarrow: load
-# them on first use, so the kernel's worker processes, which import npc to run their
-# tasks, stay small.
+# Everything loads on first use: the estimators bring in scikit-learn (~1 s and ~100 MB)
+# and the data sets pyarrow, which the kernel's worker processes (they import npc to run
+# their tasks) do not need; and `import npc` itself stays instant, so the `npc` command can
+# take charge of Ctrl-C (npc/_interrupt.py) before anything heavy is imported.
 _LAZY = {
+    "InvalidInputError": "npc._validation",
+    "CacheMismatchError": "npc.cache",
+    **dict.fromkeys(["Compressor", "available_compressors", "get_compressor", "register_compressor"],
+                    "npc.compressors"),
+    "ncd": "npc.distance",
+    **dict.fromkeys(["KernelStats", "WorkerDiedError", "compressed_sizes", "nearest", "pairwise_ncd"], "npc.kernel"),
     "NCDClassifier": "npc.classifier",
     "NCDClassifierCV": "npc.model_selection",
     "NCDTransformer": "npc.transformer",

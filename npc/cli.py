@@ -31,6 +31,7 @@ from joblib import effective_n_jobs
 from sklearn.utils._param_validation import InvalidParameterError
 
 from npc import __version__
+from npc._interrupt import EXIT_INTERRUPTED, interrupted_message
 from npc._validation import InvalidInputError
 from npc.baselines import BASELINES, make_baseline
 from npc.classifier import NCDClassifier
@@ -43,7 +44,7 @@ from npc.vote import TIE_BREAKS
 
 __all__ = ["COMMANDS", "MODELS", "Command", "UsageError", "main"]
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_DATASET = "imdb-sample"
 # Above this many pairs, time a small sample first and announce the estimated duration.
 ESTIMATE_ABOVE_PAIRS = 1_000_000
@@ -505,14 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"npc {options.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        cache_dir = getattr(options, "cache_dir", None)
-        if cache_dir:
-            print(f"\nnpc: interrupted. Chunks finished so far are kept in {cache_dir}; "
-                  "run the same command again to resume from them.", file=sys.stderr)
-        else:
-            print("\nnpc: interrupted; nothing was kept (give --cache-dir DIR to make long runs resumable).",
-                  file=sys.stderr)
+    except KeyboardInterrupt:  # joblib has stopped the workers on its way out
+        print(f"\n{interrupted_message(getattr(options, 'cache_dir', None))}", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except Exception as error:  # one readable line instead of a traceback
         if os.environ.get("NPC_DEBUG"):

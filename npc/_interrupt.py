@@ -1,0 +1,80 @@
+"""Ctrl-C for the ``npc`` command: one clean stop at any moment, with or without psutil.
+
+A terminal sends SIGINT to every process of the foreground group, so npc's worker
+processes would each die with a traceback of their own, and so would the ``pgrep`` that
+joblib's loky runs to find a worker's children when psutil is absent (its fallback then
+fails with more tracebacks and leaves workers behind). Instead the command blocks SIGINT
+before it starts any thread or process: every thread and child process inherits the
+blocked signal and never sees it, and one watcher thread takes it with ``sigwait`` and
+raises ``KeyboardInterrupt`` in the main thread, where the command stops its workers
+through joblib and prints one line. A second Ctrl-C kills the workers and exits at once.
+
+This module imports nothing heavy: it runs before the command's imports, so that an
+interrupt during them is handled too.
+"""
+
+from __future__ import annotations
+
+import _thread
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from multiprocessing import resource_tracker
+
+__all__ = ["EXIT_INTERRUPTED", "interrupted_message", "route_interrupts_to_main_thread", "stop_routing"]
+
+EXIT_INTERRUPTED = 130
+_finished = threading.Event()
+
+
+def interrupted_message(cache_dir=None) -> str:
+    """The one line printed when a run is interrupted."""
+    if cache_dir:
+        return (f"npc: interrupted. Chunks finished so far are kept in {cache_dir}; "
+                "run the same command again to resume from them.")
+    return "npc: interrupted; nothing was kept (give --cache-dir DIR to make long runs resumable)."
+
+
+def route_interrupts_to_main_thread() -> bool:
+    """Block SIGINT for this process and its future children; a watcher thread handles it.
+
+    Call once, first thing in the main thread of a command-line process, before any
+    other thread or child process exists. Returns False (and changes nothing) where
+    signal masks do not exist (Windows), where Ctrl-C stays Python's ``KeyboardInterrupt``.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return False
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # The standard library's resource tracker (which joblib starts) unblocks SIGINT in the
+    # thread that starts it (`pthread_sigmask(SIG_UNBLOCK)` after its spawn): start it now,
+    # then block again; later starts find it running and change nothing.
+    resource_tracker.ensure_running()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    threading.Thread(target=_watch, name="npc-interrupts", daemon=True).start()
+    return True
+
+
+def stop_routing() -> None:
+    """The command has returned: a Ctrl-C from now on (during interpreter exit) stops at once."""
+    _finished.set()
+
+
+def _watch() -> None:
+    signal.sigwait({signal.SIGINT})
+    if not _finished.is_set():
+        _thread.interrupt_main(signal.SIGINT)
+        signal.sigwait({signal.SIGINT})
+    _stop_now()
+
+
+def _stop_now() -> None:
+    """Kill the worker processes and exit 130 without waiting for anything."""
+    for child in multiprocessing.active_children():
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+        except OSError:  # already gone
+            pass
+    print("\nnpc: interrupted again; stopped at once.", file=sys.stderr, flush=True)
+    os._exit(EXIT_INTERRUPTED)

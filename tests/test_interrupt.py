@@ -1,0 +1,85 @@
+"""Ctrl-C on the ``npc`` command: real subprocesses, SIGINT to the whole process group as a
+terminal sends it, on an install without psutil (joblib's loky then kills workers with pgrep)."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from npc._interrupt import interrupted_message
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find processes")
+
+# Seconds after the start (during the imports and data loading), then seconds after the
+# "computing … NCD pairs" note (workers starting, then working): ten interrupts, ~30 s.
+AFTER_START = [0.1, 0.4, 0.8, 1.3]
+AFTER_COMPUTING = [0.0, 0.05, 0.2, 0.5, 1.0, 2.0]
+
+
+@pytest.fixture(scope="module")
+def no_psutil(tmp_path_factory):
+    """PYTHONPATH whose first folder has a psutil.py that fails to import, as on a plain install."""
+    folder = tmp_path_factory.mktemp("no_psutil")
+    (folder / "psutil.py").write_text('raise ImportError("psutil is not installed (hidden by the test)")\n')
+    return os.pathsep.join([str(folder), str(Path(__file__).parents[1])])
+
+
+def _group_processes(group: int) -> list[str]:
+    """Live (not zombie) processes of a process group, as 'pid state command'."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        command, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(f"{stat.parent.name} {fields[0]} {command}")
+    return found
+
+
+def _interrupt(env, delay: float, wait_for: str | None):
+    process = subprocess.Popen([sys.executable, "-m", "npc", "classify", "--n-jobs", "2"], env=env, text=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    stderr, seen = [], threading.Event()
+
+    def read():
+        for chunk in iter(lambda: process.stderr.read(1), ""):
+            stderr.append(chunk)
+            if wait_for and chunk == "\n" and wait_for in "".join(stderr[-200:]):
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if wait_for:
+        assert seen.wait(60), "".join(stderr)
+    time.sleep(delay)
+    os.killpg(process.pid, signal.SIGINT)
+    returncode = process.wait(timeout=60)
+    reader.join(10)
+    deadline = time.monotonic() + 5
+    while _group_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return returncode, "".join(stderr), _group_processes(process.pid)
+
+
+def test_every_interrupt_is_one_line_exit_130_and_no_worker_left(no_psutil, tmp_path):
+    env = dict(os.environ, PYTHONPATH=no_psutil, HF_DATASETS_OFFLINE="1", NPC_CACHE_DIR=str(tmp_path))
+    env.pop("NPC_DATA_DIR", None)
+    expected = interrupted_message()
+    moments = [(delay, None) for delay in AFTER_START] + [(delay, "NCD pairs (") for delay in AFTER_COMPUTING]
+    for delay, wait_for in moments:
+        returncode, stderr, left = _interrupt(env, delay, wait_for)
+        when = f"SIGINT {delay} s after {'the computing note' if wait_for else 'start'}"
+        assert returncode == 130, f"{when}: exit {returncode}\n{stderr}"
+        assert "Traceback" not in stderr and "Error" not in stderr and "warn" not in stderr.lower(), \
+            f"{when}:\n{stderr}"
+        lines = [line for line in stderr.replace("\r", "\n").splitlines() if line.strip()]
+        assert [line for line in lines if "interrupted" in line] == [expected], f"{when}:\n{stderr}"
+        assert lines[-1] == expected, f"{when}:\n{stderr}"
+        assert not left, f"{when}: processes left: {left}"
