@@ -1,6 +1,11 @@
 """Reading user files into texts and labels: CSV/TSV, JSON lines, parquet, class folders.
 
 Only :mod:`npc.datasets` uses this module; :class:`DatasetError` is public there.
+
+Messages name a record by its place in the file: ``file:LINE`` for CSV/TSV and JSON lines
+(the file's line number, counted from 1 with the header as line 1; for a CSV record that
+spans lines, its last line), ``file row N`` for parquet and ``file item N`` for a JSON
+array, which have no lines (N counts from 0, as the ``rows`` of ``npc classify --output``).
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ class DatasetError(ValueError):
 
 
 def read_table(path: Path, kind: str, text_column: str, label_column: str | None):
-    """``(texts, labels)`` from a CSV/TSV, JSON lines or parquet file (labels None if not asked)."""
+    """``(texts, labels, where)`` from a CSV/TSV, JSON lines or parquet file (labels None if not asked).
+
+    ``where(i)`` names record ``i`` for messages (see the module docstring).
+    """
     wanted = [text_column] if label_column is None else [text_column, label_column]
     if kind == "parquet":
         try:
@@ -38,16 +46,23 @@ def read_table(path: Path, kind: str, text_column: str, label_column: str | None
             raise DatasetError(f"Cannot read {path} as parquet: {error}") from error
         _check_columns(path, present, wanted)
         table = pq.read_table(path, columns=wanted)
-        columns = {name: table.column(name).to_pylist() for name in wanted}
+        columns, where = {name: table.column(name).to_pylist() for name in wanted}, _where(path, "row")
     elif kind == "jsonl":
-        columns = _read_json_lines(path, wanted)
+        columns, where = _read_json_lines(path, wanted)
     else:
-        columns = _read_csv(path, "\t" if kind == "tsv" else ",", wanted)
+        columns, where = _read_csv(path, "\t" if kind == "tsv" else ",", wanted)
     texts = columns[text_column]
     for row, text in enumerate(texts):
         if not isinstance(text, str):
-            raise DatasetError(f"{path}: row {row} has {text_column}={text!r}, not a text.")
-    return texts, None if label_column is None else columns[label_column]
+            raise DatasetError(f"{where(row)}: {text_column}={text!r} is not a text.")
+    return texts, None if label_column is None else columns[label_column], where
+
+
+def _where(path: Path, unit: str, lines: list[int] | None = None):
+    """Names record ``i`` of ``path``: ``path:LINE`` when ``lines`` are known, else ``path UNIT i``."""
+    if lines is None:
+        return lambda i: f"{path} {unit} {i}"
+    return lambda i: f"{path}:{lines[i]}"
 
 
 def _check_columns(path, present, wanted) -> None:
@@ -64,7 +79,7 @@ def _read_csv(path: Path, delimiter: str, wanted):
     extra = object()  # restkey of fields beyond the header's
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""), delimiter=delimiter, restkey=extra)
     _check_columns(path, reader.fieldnames or [], wanted)
-    columns = {name: [] for name in wanted}
+    columns, lines = {name: [] for name in wanted}, []
     try:
         for record in reader:
             # A short row gets None for its missing fields, a long one a list under `extra`.
@@ -77,20 +92,21 @@ def _read_csv(path: Path, delimiter: str, wanted):
                 )
             for name in wanted:
                 columns[name].append(record[name])
+            lines.append(reader.line_num)
     except csv.Error as error:
         raise DatasetError(f"Cannot read {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {error}") from error
-    return columns
+    return columns, _where(path, "line", lines)
 
 
 def _read_json_lines(path: Path, wanted):
-    """Columns from JSON lines (one object per line), or from a JSON array of objects."""
+    """Columns from JSON lines (one object per line), or from a JSON array of objects; and ``where``."""
     text = read_text(path)
     if text.lstrip().startswith("["):
         try:
-            records = list(enumerate(json.loads(text), start=1))
+            records = list(enumerate(json.loads(text)))
         except json.JSONDecodeError as error:
             raise DatasetError(f"{path} is not valid JSON ({error.msg}, line {error.lineno}).") from error
-        where = "item"
+        where = _where(path, "item")
     else:
         records = []
         for number, line in enumerate(split_lines(text), start=1):
@@ -98,19 +114,19 @@ def _read_json_lines(path: Path, wanted):
                 try:
                     records.append((number, json.loads(line)))
                 except json.JSONDecodeError as error:
-                    raise DatasetError(f"{path}:{number} is not valid JSON ({error.msg}).") from error
-        where = "line"
+                    raise DatasetError(f"{path}:{number}: not valid JSON ({error.msg}).") from error
+        where = _where(path, "line", [number for number, _ in records])
     columns = {name: [] for name in wanted}
-    for number, record in records:
+    for index, (_, record) in enumerate(records):
         if not isinstance(record, dict):
-            raise DatasetError(f"{path}: {where} {number} is not a JSON object.")
+            raise DatasetError(f"{where(index)}: not a JSON object.")
         if not columns[wanted[0]]:
             _check_columns(path, list(record), wanted)
         for name in wanted:
             if name not in record:
-                raise DatasetError(f"{path}: {where} {number} has no {name!r} field.")
+                raise DatasetError(f"{where(index)}: no {name!r} field.")
             columns[name].append(record[name])
-    return columns
+    return columns, where
 
 
 def read_text(path: Path) -> str:
@@ -151,14 +167,17 @@ def read_class_folders(folder: Path):
     return texts, np.asarray(labels), None
 
 
-def as_label_array(labels, source) -> np.ndarray:
-    """Labels as int64 when all are integers (or integer strings), else as strings."""
+def as_label_array(labels, where) -> np.ndarray:
+    """Labels as int64 when all are integers (or integer strings), else as strings.
+
+    ``where(i)`` names record ``i`` in messages (from :func:`read_table`).
+    """
     for row, label in enumerate(labels):
         if not isinstance(label, (str, int, float, np.generic, type(None))):
-            raise DatasetError(f"{source}: row {row} has label {label!r}; one int or string per text is needed "
+            raise DatasetError(f"{where(row)}: label {label!r} is not one int or string "
                                "(multi-label data is not supported).")
         if label is None or label == "" or (isinstance(label, float) and np.isnan(label)):
-            raise DatasetError(f"{source}: row {row} has no label ({label!r}); every labelled text needs one.")
+            raise DatasetError(f"{where(row)}: no label ({label!r}); every labelled text needs one.")
     try:
         return np.asarray([_as_int(label) for label in labels], dtype=np.int64)
     except (TypeError, ValueError, OverflowError):

@@ -10,7 +10,8 @@ unavailable data set, missing column); 1 failure while running; 130 interrupted.
 Errors are one line on stderr (``NPC_DEBUG=1`` shows the traceback).
 
 Adding a subcommand is one :class:`Command` in :data:`COMMANDS`; adding a model is one
-entry in :data:`MODELS`.
+entry in :data:`MODELS`,
+naming the options it takes (any other model option given is refused, exit 2).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +44,7 @@ from npc.evaluation import score_predictions, shared_texts
 from npc.model_selection import NCDClassifierCV
 from npc.vote import TIE_BREAKS
 
-__all__ = ["COMMANDS", "MODELS", "Command", "UsageError", "main"]
+__all__ = ["COMMANDS", "MODELS", "MODEL_OPTIONS", "Command", "Model", "UsageError", "main"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_DATASET = "imdb-sample"
@@ -80,12 +82,61 @@ def _compressor_classifier_model(options: argparse.Namespace) -> CompressorClass
     return CompressorClassifier() if options.level is None else CompressorClassifier(level=options.level)
 
 
-MODELS: dict[str, Callable[[argparse.Namespace], object]] = {
-    "ncd": _ncd_model,
-    **{name: _baseline_model(name) for name in BASELINES},
-    "compressor-classifier": _compressor_classifier_model,
+@dataclass(frozen=True)
+class Model:
+    """One ``--model``: what it is, how to build it, and which :data:`MODEL_OPTIONS` it takes.
+
+    Giving an option the model does not take is a usage error, never silently ignored.
+    """
+
+    about: str
+    build: Callable[[argparse.Namespace], object]
+    options: tuple[str, ...] = ()
+
+    @property
+    def votes_among_neighbours(self) -> bool:
+        return "k" in self.options
+
+
+MODEL_OPTIONS = {"compressor": "gzip", "level": None, "k": 2, "tie_break": "nearest", "n_jobs": -1,
+                 "cache_dir": None}
+"""Options that only some models take (argparse ``dest`` -> default)."""
+
+_KNN = ("k", "tie_break")
+MODELS: dict[str, Model] = {
+    "ncd": Model("k-nearest neighbours by normalized compression distance", _ncd_model,
+                 ("compressor", "level", *_KNN, "n_jobs", "cache_dir")),
+    **{name: Model(f"scikit-learn baseline ({'cosine kNN' if name.endswith('-knn') else 'logistic regression'})",
+                   _baseline_model(name), _KNN if name.endswith("-knn") else ()) for name in BASELINES},
+    "compressor-classifier": Model("one zstd compressor primed per class; --level is zstd's",
+                                   _compressor_classifier_model, ("level",)),
 }
-"""``--model`` name -> factory building an unfitted estimator from the classify options."""
+"""``--model`` name -> :class:`Model`."""
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def _models_help() -> str:
+    width = max(map(len, MODELS))
+    lines = [f"  {name:<{width}}  {model.about}\n  {'':<{width}}  options: {' '.join(map(_flag, model.options)) or 'none'}"
+             for name, model in MODELS.items()]
+    return ("models (--model) and the model options each takes; giving it any other of\n"
+            f"{', '.join(map(_flag, MODEL_OPTIONS))} is an error (exit 2):\n" + "\n".join(lines))
+
+
+def _apply_model_options(options: argparse.Namespace) -> None:
+    """Refuse options the chosen model does not take; fill in the defaults of those it does."""
+    model = MODELS[options.model]
+    stray = [_flag(name) for name in MODEL_OPTIONS if getattr(options, name) is not None and name not in model.options]
+    if stray:
+        takes = " ".join(map(_flag, model.options)) or "none of them"
+        raise UsageError(f"{', '.join(stray)} {'does' if len(stray) == 1 else 'do'} not apply to --model "
+                         f"{options.model} (it takes {takes}; see npc classify --help)")
+    for name, default in MODEL_OPTIONS.items():
+        if getattr(options, name) is None:
+            setattr(options, name, default)
 
 
 @dataclass(frozen=True)
@@ -136,6 +187,8 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------- npc classify
 
 def _classify_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _models_help()
     data = parser.add_argument_group("data")
     data.add_argument("--train", metavar="NAME|PATH", default=DEFAULT_DATASET,
                       help=f"training data: a data set name (see `npc datasets`), a CSV/TSV/JSON lines/parquet "
@@ -157,18 +210,19 @@ def _classify_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--label-column", default="label", help="label column of table files (default: label)")
     _add_data_arguments(data)
     model = parser.add_argument_group("model")
-    model.add_argument("--model", choices=sorted(MODELS), default="ncd", help="classifier (default: ncd)")
-    model.add_argument("--compressor", choices=available_compressors(), default="gzip",
+    model.add_argument("--model", choices=sorted(MODELS), default="ncd",
+                       help="classifier (default: ncd); the list below says which options each takes")
+    model.add_argument("--compressor", choices=available_compressors(),
                        help="compressor of the NCD (default: gzip)")
     model.add_argument("--level", type=int, help="compression level (default: the compressor's, gzip 9)")
-    model.add_argument("-k", "--k", type=_k, default=2,
+    model.add_argument("-k", "--k", type=_k,
                        help="neighbours that vote (default 2), or auto: chosen among "
                             f"{', '.join(map(str, AUTO_K))} by {AUTO_FOLDS}-fold cross-validation on the training set")
-    model.add_argument("--tie-break", choices=TIE_BREAKS, default="nearest",
+    model.add_argument("--tie-break", choices=TIE_BREAKS,
                        help="rule for tied votes (default: nearest, the class of the closest tied neighbour)")
     run = parser.add_argument_group("run")
-    run.add_argument("--n-jobs", type=_n_jobs, default=-1, metavar="N",
-                     help="parallel workers, joblib semantics (default -1: all cores)")
+    run.add_argument("--n-jobs", type=_n_jobs, metavar="N",
+                     help="parallel workers of the NCD search, joblib semantics (default -1: all cores)")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="keep finished chunks there; an interrupted run resumes when repeated")
     run.add_argument("--output", metavar="FILE.json",
@@ -188,8 +242,17 @@ def _load(options, source, split, n, n_per_class=None):
     return data
 
 
+def _source(data) -> str:
+    """The data's name, with its split when the source has several (a single file has none)."""
+    return f"{data.name} {data.split}" if has_splits(data.name) else data.name
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}{'es' if noun.endswith('s') else 's'}"
+
+
 def _describe(data) -> str:
-    return f"{data.name} {data.split}: {len(data):,} texts, {len(np.unique(data.labels))} classes"
+    return f"{_source(data)}: {_count(len(data), 'text')}, {_count(len(np.unique(data.labels)), 'class')}"
 
 
 def _comparable_labels(train, test):
@@ -334,9 +397,10 @@ def run_classify(options: argparse.Namespace) -> int:
     if options.test is None and options.predict is None and not has_splits(options.train):
         raise UsageError(f"--train {options.train} is one split (a single file or folder of class folders); "
                          "give --test FILE to evaluate or --predict FILE to label new texts")
+    _apply_model_options(options)
     train = _load(options, options.train, "train", options.n_train, options.n_per_class)
     _note(options, f"train  {_describe(train)}")
-    model = MODELS[options.model](options)
+    model = MODELS[options.model].build(options)
     if options.predict is not None:
         return _run_prediction(options, model, train, started)
     test = _load(options, options.test or options.train, options.test_split, options.n_test)
@@ -344,8 +408,9 @@ def run_classify(options: argparse.Namespace) -> int:
     shared = shared_texts(test.texts, train.texts)
     if shared.any():
         texts_appear = "test text appears" if shared.sum() == 1 else "test texts appear"
+        neighbour = "; each is its own nearest neighbour" if MODELS[options.model].votes_among_neighbours else ""
         _note(options, f"note: {shared.sum():,} {texts_appear} ({shared.mean():.1%}) verbatim in the training "
-                       "data; each is its own nearest neighbour")
+                       f"data{neighbour}")
     y_train, y_test, class_names = _comparable_labels(train, test)
     unseen = np.setdiff1d(y_test, y_train)
     if len(unseen):
@@ -355,8 +420,8 @@ def run_classify(options: argparse.Namespace) -> int:
     predicted, stats = _predict(options, model, test.texts)
     wall_seconds = time.perf_counter() - started
     scores, kernel = score_predictions(y_test, predicted, class_names), _kernel_summary(stats)
-    title = (f"{options.model} on {test.name} {test.split} ({len(test):,} texts), trained on {train.name} "
-             f"{train.split} ({len(train):,} texts)")
+    title = (f"{options.model} on {_source(test)} ({_count(len(test), 'text')}), trained on {_source(train)} "
+             f"({_count(len(train), 'text')})")
     cross_validation = _cross_validation(model)
     if cross_validation:
         print(_format_cross_validation(cross_validation))
@@ -509,8 +574,36 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # joblib has stopped the workers on its way out
         print(f"\n{interrupted_message(getattr(options, 'cache_dir', None))}", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout closed early, as by `npc datasets | head`: nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet
+        return EXIT_FAILURE
     except Exception as error:  # one readable line instead of a traceback
         if os.environ.get("NPC_DEBUG"):
             raise
-        print(f"npc {options.command}: error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"npc {options.command}: error: {_failure(error)}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _where_raised(error: Exception) -> tuple[str, str]:
+    """Module name and source line of the innermost Python frame of ``error``'s traceback."""
+    frames = list(traceback.walk_tb(error.__traceback__))
+    if not frames:
+        return "", ""
+    frame, lineno = frames[-1]
+    line = traceback.extract_tb(error.__traceback__)[-1].line or ""
+    return frame.f_globals.get("__name__", ""), line
+
+
+def _failure(error: Exception) -> str:
+    """A failure in npc's words: npc's own message as it is; anything else named an internal failure."""
+    if isinstance(error, MemoryError):
+        return ("out of memory; try fewer texts (--n-train, --n-test) or fewer workers (--n-jobs)"
+                + (f" ({error})" if str(error) else ""))
+    if isinstance(error, OSError) and error.strerror:
+        return f"system error: {error.strerror}" + (f": {error.filename}" if error.filename else "")
+    module, line = _where_raised(error)
+    if type(error).__module__.split(".")[0] == "npc" or (module.split(".")[0] == "npc" and line.startswith("raise")):
+        return str(error) or type(error).__name__  # npc wrote this message
+    detail = f': "{error}"' if str(error) else ""
+    return (f"internal failure ({type(error).__name__} in {module or 'an unknown place'}{detail}); "
+            "this is a bug: please report it with the traceback that NPC_DEBUG=1 shows")

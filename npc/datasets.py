@@ -12,8 +12,10 @@ A name or path is resolved in this order:
 5. only when online, the Hugging Face hub through the ``datasets`` package (each known
    name mapped to its hub id, configuration and columns), saving the split in the cache.
 
-Anything else ends in :class:`DatasetNotFoundError`, whose one-line message says where
-it looked and how to supply a local copy.
+Something that looks like a path (it has a suffix, a path separator or a leading ``~``)
+and does not exist is a missing file, never looked up as a name. Anything else ends in
+:class:`DatasetNotFoundError`, whose one-line message says where it looked and how to
+supply a local copy.
 """
 
 from __future__ import annotations
@@ -53,6 +55,15 @@ ALIASES = {
     "swahili": "swahili_news",
     "dengue_filipino": "filipino_dengue",
     "filipino": "filipino_dengue",
+}
+
+# Named sets the Hugging Face hub does not carry (the gzip paper's Text GCN splits): what
+# they are and their file names in the Text GCN repository, to say where to get them.
+NOT_ON_HUB = {
+    "r8": ("Reuters-21578, 8 classes", "R8"),
+    "r52": ("Reuters-21578, 52 classes", "R52"),
+    "ohsumed": ("Ohsumed medical abstracts, 23 classes", "ohsumed"),
+    "20news": ("20 Newsgroups, by-date split", "20ng"),
 }
 
 
@@ -188,6 +199,9 @@ def _load_full(name_or_path, split, text_column, label_column, data_dir):
     if path.exists():
         texts, labels, class_names = _read_path(path, split, text_column, label_column)
         return texts, labels, class_names, str(name_or_path)
+    if _looks_like_path(name_or_path):
+        where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+        raise DatasetNotFoundError(f"File not found: {name_or_path}{where}.")
     name = ALIASES.get(str(name_or_path).lower(), str(name_or_path))
     looked = [] if os.environ.get("NPC_DATA_DIR") else ["NPC_DATA_DIR (not set)"]
     for root, origin in _local_roots(data_dir):
@@ -198,6 +212,18 @@ def _load_full(name_or_path, split, text_column, label_column, data_dir):
             return (*_read_split_folder(folder, split, text_column, label_column), name)
     offline = _fetch_from_hub(name, split, text_column, label_column, looked)
     return (*offline, name)
+
+
+def _looks_like_path(name_or_path) -> bool:
+    """A path, not a data set name: a path object, or text with a separator, ``~`` or a suffix.
+
+    Names never have these, so a misspelt ``reviews.csv`` is a missing file, not an unknown set.
+    """
+    if not isinstance(name_or_path, str):
+        return True
+    separators = {os.sep, os.altsep or os.sep, "/"}
+    return any(separator in name_or_path for separator in separators) or name_or_path.startswith("~") \
+        or Path(name_or_path).suffix != ""
 
 
 def _local_roots(data_dir):
@@ -222,8 +248,11 @@ def _fetch_from_hub(name, split, text_column, label_column, looked):
     source = HUB_SOURCES.get(name)
     supply = (f"put {split}.parquet (columns text, label) in $NPC_DATA_DIR/{name}/ or "
               f"$NPC_CACHE_DIR/datasets/{name}/, or pass a file or folder path instead of the name")
+    if name in NOT_ON_HUB:
+        raise DatasetNotFoundError(_not_on_hub(name, where))
     if source is None:
-        known = ", ".join(sorted(set(HUB_SOURCES) | {entry["name"] for entry in available_datasets()}))
+        known = ", ".join(sorted(set(HUB_SOURCES) | set(NOT_ON_HUB)
+                                 | {entry["name"] for entry in available_datasets()}))
         raise DatasetNotFoundError(
             f"Unknown data set {name!r}: it is not a file or folder, {where}, and the hub has no "
             f"mapping for it; known names: {known}. To use your own copy, {supply}."
@@ -248,6 +277,14 @@ def _fetch_from_hub(name, split, text_column, label_column, looked):
     return texts, labels, class_names
 
 
+def _not_on_hub(name: str, where: str) -> str:
+    about, stem = NOT_ON_HUB[name]
+    return (f"Data set {name!r} ({about}, the Text GCN split) has no local copy ({where}) and is not on the "
+            f"Hugging Face hub: get it from https://github.com/yao8839836/text_gcn (data/corpus/{stem}.txt holds "
+            f"one text per line, data/{stem}.txt the name, train/test and label of each line) and save each split "
+            f"as $NPC_DATA_DIR/{name}/<split>.parquet (columns text, label), or pass a file or folder path.")
+
+
 def _write_split_folder(folder: Path, split: str, texts, labels, class_names) -> None:
     """Save a split as ``<folder>/<split>.parquet`` (+ ``labels.json``), atomically."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -267,8 +304,8 @@ def _read_path(path: Path, split, text_column, label_column):
                 f"Cannot read {path}: unknown file type {path.suffix!r} "
                 f"(use {', '.join(sorted(FILE_SUFFIXES))}, or a folder of class folders)."
             )
-        texts, labels = read_table(path, kind, text_column, label_column)
-        return texts, as_label_array(labels, path), None
+        texts, labels, where = read_table(path, kind, text_column, label_column)
+        return texts, as_label_array(labels, where), None
     source = _split_source(path, split)
     if source is not None:
         if source.is_dir():
@@ -293,8 +330,8 @@ def _split_source(folder: Path, split: str) -> Path | None:
 
 def _read_split_folder(folder: Path, split, text_column, label_column):
     """``<folder>/<split>.parquet`` and its optional ``labels.json`` (id → class name)."""
-    texts, labels = read_table(folder / f"{split}.parquet", "parquet", text_column, label_column)
-    labels = as_label_array(labels, folder / f"{split}.parquet")
+    texts, labels, where = read_table(folder / f"{split}.parquet", "parquet", text_column, label_column)
+    labels = as_label_array(labels, where)
     names_path = folder / "labels.json"
     class_names = None
     if names_path.is_file() and labels.dtype.kind == "i":
@@ -407,8 +444,11 @@ def dataset_info(name: str, data_dir=None) -> dict:
     name = ALIASES.get(name.lower(), name)
     local = next((entry for entry in available_datasets(data_dir) if entry["name"] == name), None)
     source = HUB_SOURCES.get(name)
+    if local is None and source is None and name in NOT_ON_HUB:
+        raise DatasetNotFoundError(_not_on_hub(name, "none among the local data sets"))
     if local is None and source is None:
-        known = ", ".join(sorted(set(HUB_SOURCES) | {entry["name"] for entry in available_datasets(data_dir)}))
+        known = ", ".join(sorted(set(HUB_SOURCES) | set(NOT_ON_HUB)
+                                 | {entry["name"] for entry in available_datasets(data_dir)}))
         raise DatasetNotFoundError(f"Unknown data set {name!r}; known names: {known}.")
     hub = None if source is None else {
         "id": source.hub_id, "config": source.config, "description": source.description,

@@ -156,7 +156,7 @@ def test_missing_column_names_the_file_and_the_columns(tmp_path, suffix):
 def test_missing_label_is_refused(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("text,label\na,x\nb,\n")
-    with pytest.raises(DatasetError, match=r"row 1 has no label"):
+    with pytest.raises(DatasetError, match=r"data\.csv:3: no label"):
         load_dataset(path)
 
 
@@ -322,8 +322,8 @@ def test_json_array_and_json_lines_errors(tmp_path):
     assert load_dataset(array).texts == ["a", "b"]
     lines = tmp_path / "items.jsonl"
     lines.write_text('\n{"text": "a", "label": 1}\n{"text": "b"}\n')
-    with pytest.raises(DatasetError, match=r"items.jsonl: line 3 has no 'label' field"):
+    with pytest.raises(DatasetError, match=r"items\.jsonl:3: no 'label' field"):
         load_dataset(lines)
     lines.write_text('{"text": "a", "label": 1}\nnot json\n')
-    with pytest.raises(DatasetError, match=r"items.jsonl:2 is not valid JSON"):
+    with pytest.raises(DatasetError, match=r"items\.jsonl:2: not valid JSON"):
         load_dataset(lines)
