@@ -138,6 +138,10 @@ def test_single_class_is_legitimate_and_predicted(tie_break):
         ({"tie_break": "oracle"}, r"'tie_break' parameter of NCDClassifier must be a str among"),
         ({"weights": "inverse"}, r"'weights' parameter of NCDClassifier must be a str among"),
         ({"sep": 0}, r"'sep' parameter of NCDClassifier must be an instance of 'str' or"),
+        # 0 workers used to pass fit and fail inside joblib at predict
+        ({"n_jobs": 0}, r"'n_jobs' parameter of NCDClassifier must be an int in the range \(-inf, -1\], an int in "
+                        r"the range \[1, inf\) or None\. Got 0 instead"),
+        ({"n_jobs": 1.5}, r"'n_jobs' parameter .* Got 1\.5 instead"),
     ],
 )
 def test_bad_parameters_are_named_at_fit(params, message):

@@ -382,3 +382,14 @@ def test_predict_from_stdin(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("great film\nawful film\n"))
     assert main(["classify", "--n-train", "30", "--n-jobs", "1", "--predict", "-", "-q"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+@pytest.mark.parametrize("name, stem", [("r8", "R8"), ("r52", "R52"), ("ohsumed", "ohsumed"), ("20news", "20ng")])
+def test_sets_the_hub_lacks_say_where_to_get_them(name, stem, capsys):
+    assert main(["classify", "--train", name]) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert f"Data set '{name}' (" in line and "is not on the Hugging Face hub" in line
+    assert f"https://github.com/yao8839836/text_gcn (data/corpus/{stem}.txt" in line
+    assert f"save each split as $NPC_DATA_DIR/{name}/<split>.parquet (columns text, label)" in line
+    assert main(["datasets", "info", name]) == 2
+    assert "https://github.com/yao8839836/text_gcn" in one_line_error(capsys.readouterr().err)
