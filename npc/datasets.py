@@ -445,7 +445,8 @@ def dataset_info(name: str, data_dir=None) -> dict:
     local = next((entry for entry in available_datasets(data_dir) if entry["name"] == name), None)
     source = HUB_SOURCES.get(name)
     if local is None and source is None and name in NOT_ON_HUB:
-        raise DatasetNotFoundError(_not_on_hub(name, "none among the local data sets"))
+        roots = [origin for _, origin in _local_roots(data_dir) if origin != "the package"]
+        raise DatasetNotFoundError(_not_on_hub(name, f"looked in {', '.join(roots)}"))
     if local is None and source is None:
         known = ", ".join(sorted(set(HUB_SOURCES) | set(NOT_ON_HUB)
                                  | {entry["name"] for entry in available_datasets(data_dir)}))
