@@ -10,8 +10,10 @@ unavailable data set, missing column); 1 failure while running; 130 interrupted.
 Errors are one line on stderr (``NPC_DEBUG=1`` shows the traceback).
 
 Adding a subcommand is one :class:`Command` in :data:`COMMANDS`; adding a model is one
-entry in :data:`MODELS`,
-naming the options it takes (any other model option given is refused, exit 2).
+entry in :data:`MODELS`, naming
+the options it takes (any other model option given is refused, exit 2). A model option is
+declared with no argparse default and gets its default in :data:`MODEL_OPTIONS`, so that
+"given" and "not given" stay apart.
 """
 
 from __future__ import annotations
@@ -120,8 +122,8 @@ def _flag(dest: str) -> str:
 
 def _models_help() -> str:
     width = max(map(len, MODELS))
-    lines = [f"  {name:<{width}}  {model.about}\n  {'':<{width}}  options: {' '.join(map(_flag, model.options)) or 'none'}"
-             for name, model in MODELS.items()]
+    lines = [f"  {name:<{width}}  {model.about}\n  {'':<{width}}  options: "
+             f"{' '.join(map(_flag, model.options)) or 'none'}" for name, model in MODELS.items()]
     return ("models (--model) and the model options each takes; giving it any other of\n"
             f"{', '.join(map(_flag, MODEL_OPTIONS))} is an error (exit 2):\n" + "\n".join(lines))
 
@@ -589,9 +591,7 @@ def _where_raised(error: Exception) -> tuple[str, str]:
     frames = list(traceback.walk_tb(error.__traceback__))
     if not frames:
         return "", ""
-    frame, lineno = frames[-1]
-    line = traceback.extract_tb(error.__traceback__)[-1].line or ""
-    return frame.f_globals.get("__name__", ""), line
+    return frames[-1][0].f_globals.get("__name__", ""), traceback.extract_tb(error.__traceback__)[-1].line or ""
 
 
 def _failure(error: Exception) -> str:
@@ -603,7 +603,7 @@ def _failure(error: Exception) -> str:
         return f"system error: {error.strerror}" + (f": {error.filename}" if error.filename else "")
     module, line = _where_raised(error)
     if type(error).__module__.split(".")[0] == "npc" or (module.split(".")[0] == "npc" and line.startswith("raise")):
-        return str(error) or type(error).__name__  # npc wrote this message
+        return str(error) or type(error).__name__  # npc wrote this message (a C call in npc's code did not)
     detail = f': "{error}"' if str(error) else ""
     return (f"internal failure ({type(error).__name__} in {module or 'an unknown place'}{detail}); "
             "this is a bug: please report it with the traceback that NPC_DEBUG=1 shows")

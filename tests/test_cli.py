@@ -216,6 +216,16 @@ def test_out_of_memory_is_one_line_in_npcs_words(monkeypatch, capsys):
         "(no room for the chunk)")
 
 
+def test_system_error_is_one_line_in_npcs_words(monkeypatch, capsys):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "/cache/chunk-3.npz")
+
+    monkeypatch.setattr(cli.NCDClassifier, "kneighbors", full)
+    assert main(["classify", *SMALL, "-q"]) == 1
+    assert one_line_error(capsys.readouterr().err) == \
+        "npc classify: error: system error: No space left on device: /cache/chunk-3.npz"
+
+
 def test_a_bug_inside_fit_is_a_failure_not_a_usage_error(monkeypatch, capsys):
     """Only input the estimator refuses is exit 2; a ValueError from a bug is exit 1, named an internal failure."""
     def buggy(self, X, y):
