@@ -70,11 +70,12 @@ def _watch() -> None:
 
 
 def _stop_now() -> None:
-    """Kill the worker processes and exit 130 without waiting for anything."""
+    """Kill the worker processes and exit 130 without waiting for anything (a second Ctrl-C,
+    or one while the interpreter exits after the command)."""
     for child in multiprocessing.active_children():
         try:
             os.kill(child.pid, signal.SIGKILL)
         except OSError:  # already gone
             pass
-    print("\nnpc: interrupted again; stopped at once.", file=sys.stderr, flush=True)
+    print("\nnpc: interrupted; stopped at once.", file=sys.stderr, flush=True)
     os._exit(EXIT_INTERRUPTED)

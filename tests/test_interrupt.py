@@ -83,3 +83,39 @@ def test_every_interrupt_is_one_line_exit_130_and_no_worker_left(no_psutil, tmp_
         assert [line for line in lines if "interrupted" in line] == [expected], f"{when}:\n{stderr}"
         assert lines[-1] == expected, f"{when}:\n{stderr}"
         assert not left, f"{when}: processes left: {left}"
+
+
+ROUTED = """
+import multiprocessing, time
+from npc._interrupt import route_interrupts_to_main_thread
+
+if __name__ == "__main__":
+    route_interrupts_to_main_thread()
+    child = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(60,))
+    child.start()
+    print(child.pid, flush=True)
+    while True:  # a shutdown that never ends: only the second Ctrl-C can stop it
+        try:
+            time.sleep(0.02)
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt in the main thread", flush=True)
+"""
+
+
+def test_child_processes_never_see_ctrl_c_and_a_second_one_stops_at_once(no_psutil, tmp_path):
+    script = tmp_path / "routed.py"
+    script.write_text(ROUTED)
+    process = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ, PYTHONPATH=no_psutil), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    child = int(process.stdout.readline())
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)  # to the whole group, the child included
+    assert process.stdout.readline() == "KeyboardInterrupt in the main thread\n"
+    assert child in [int(line.split()[0]) for line in _group_processes(process.pid)]  # blocked: not killed
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=30) == 130
+    assert process.stderr.read().strip() == "npc: interrupted; stopped at once."
+    deadline = time.monotonic() + 5
+    while _group_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_processes(process.pid)
