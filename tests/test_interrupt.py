@@ -28,7 +28,12 @@ def no_psutil(tmp_path_factory):
     """PYTHONPATH whose first folder has a psutil.py that fails to import, as on a plain install."""
     folder = tmp_path_factory.mktemp("no_psutil")
     (folder / "psutil.py").write_text('raise ImportError("psutil is not installed (hidden by the test)")\n')
-    return os.pathsep.join([str(folder), str(Path(__file__).parents[1])])
+    path = os.pathsep.join([str(folder), str(Path(__file__).parents[1])])
+    probe = "from joblib.externals.loky.backend import utils; print(utils.psutil)"
+    loky = subprocess.run([sys.executable, "-c", probe], env=dict(os.environ, PYTHONPATH=path), capture_output=True,
+                          text=True, check=True)
+    assert loky.stdout.strip() == "None"  # loky falls back to pgrep, as on a plain install
+    return path
 
 
 def _group_processes(group: int) -> list[str]:
