@@ -4,8 +4,10 @@ Work is split into chunks of query rows. Each chunk compresses ``query + sep + r
 for every reference (the query is the prefix whose compressor state is reused), turns the
 sizes into NCD in one vectorised step and, for :func:`nearest`, keeps only the
 ``n_neighbors`` smallest distances of each row. Chunks run through :class:`joblib.Parallel`,
-so ``joblib.parallel_config(backend=...)`` picks the engine (processes, threads, Dask), and
-finished chunks go to the cache (:mod:`npc.cache`) as they arrive.
+so ``joblib.parallel_config(backend=...)`` picks the engine (processes, threads), except
+that with the Dask backend they run as Dask futures (:mod:`npc._cluster`), which report a
+task the cluster gave up on; finished chunks go to the cache (:mod:`npc.cache`) as they
+arrive.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from joblib import Parallel, delayed
 from joblib.parallel import get_active_backend
 from tqdm.auto import tqdm
 
+from npc import _cluster
 from npc._validation import InvalidInputError, check_int, check_n_neighbors, encode_text
 from npc.cache import open_cache, wider_caches
 from npc.compressors import Compressor, get_compressor
@@ -31,9 +34,14 @@ from npc.neighbors import top_k
 
 __all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats", "WorkerDiedError"]
 
-# Pairs per chunk when the caller does not choose: ~5-10 s of gzip-9 work, long enough to
-# amortise dispatch and a cache write, short enough that an interruption loses little.
+# Default chunking, from the job's size alone (never from the worker count, so that a rerun
+# on a different number of workers or a resized cluster still finds its cached chunks): about
+# CHUNKS_PER_JOB chunks, enough for every worker of a large cluster to get several, but no
+# chunk above PAIRS_PER_CHUNK (~5-10 s of gzip-9: an interruption loses little) nor below
+# MIN_PAIRS_PER_CHUNK (~0.1-0.4 s of gzip-9, against ~1-2 ms of dispatch and cache write).
 PAIRS_PER_CHUNK = 250_000
+MIN_PAIRS_PER_CHUNK = 8_192
+CHUNKS_PER_JOB = 1_024
 
 
 class WorkerDiedError(RuntimeError):
@@ -42,13 +50,15 @@ class WorkerDiedError(RuntimeError):
 
 @dataclass(frozen=True)
 class KernelStats:
-    """What a kernel call did: pairs in the job, pairs computed (not from cache), time."""
+    """What a kernel call did: pairs in the job, pairs computed (not from cache), time, and
+    the Dask cluster that ran it (scheduler address, workers and threads at the start), if any."""
 
     n_pairs: int
     n_pairs_computed: int
     n_chunks: int
     n_chunks_cached: int
     seconds: float
+    cluster: dict | None = None
 
 
 def compressed_sizes(texts, compressor: str | Compressor = "gzip", level: int | None = None) -> np.ndarray:
@@ -76,9 +86,17 @@ def _compute_chunk(index, queries, query_sizes, references, reference_sizes, com
     return index, top_k(block, n_neighbors)
 
 
+def _default_chunk_rows(n_queries: int, n_references: int) -> int:
+    """Query rows per chunk: chunks of equal rows, about the pairs :data:`CHUNKS_PER_JOB` asks."""
+    n_pairs = n_queries * max(n_references, 1)
+    target = min(PAIRS_PER_CHUNK, max(MIN_PAIRS_PER_CHUNK, n_pairs // CHUNKS_PER_JOB))
+    n_chunks = min(max(1, round(n_pairs / target)), n_queries)
+    return max(1, math.ceil(n_queries / n_chunks))
+
+
 def _chunk_bounds(n_queries: int, n_references: int, chunk_size: int | None) -> list[tuple[int, int]]:
     if chunk_size is None:
-        chunk_size = max(1, math.ceil(PAIRS_PER_CHUNK / max(n_references, 1)))
+        chunk_size = _default_chunk_rows(n_queries, n_references)
     else:
         chunk_size = check_int(chunk_size, "chunk_size")
     return [(start, min(start + chunk_size, n_queries)) for start in range(0, n_queries, chunk_size)]
@@ -155,34 +173,36 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
             results[index] = stored
     n_pairs = len(queries) * len(references)
     pending_pairs = sum(bounds[i][1] - bounds[i][0] for i in pending) * len(references)
-    tasks = (
-        delayed(_compute_chunk)(
-            index,
-            queries.items[bounds[index][0] : bounds[index][1]],
-            query_sizes[bounds[index][0] : bounds[index][1]],
-            references,
-            reference_sizes,
-            compressor,
-            sep,
-            n_neighbors,
-        )
-        for index in pending
-    )
+
+    def chunk_args(index):
+        start, stop = bounds[index]
+        return index, queries.items[start:stop], query_sizes[start:stop]
+
+    shared = (references, reference_sizes, compressor, sep, n_neighbors)
+    client = _cluster.active_client()
+    cluster = None if client is None else _cluster.describe(client)
     with _progress(n_pairs, n_pairs - pending_pairs, verbose) as bar:
         try:
-            for index, arrays in _parallel(n_jobs)(tasks):
+            for index, arrays in _computed(pending, chunk_args, shared, n_jobs, client):
                 cache.save(index, arrays)
                 results[index] = arrays
                 bar.update((bounds[index][1] - bounds[index][0]) * len(references))
         except BrokenProcessPool as error:
             unfinished = [index for index in pending if index not in results]
-            raise WorkerDiedError(_describe_unfinished(unfinished, bounds, cache.path)) from error
+            raise WorkerDiedError(_describe_unfinished(
+                "A worker process died (killed, out of memory or crashed)", unfinished, bounds, cache.path)) from error
+        except _cluster.ChunksFailed as error:
+            unfinished = error.failed + [i for i in pending if i not in results and i not in error.failed]
+            raise WorkerDiedError(_describe_unfinished(
+                f"On the Dask cluster at {cluster['scheduler']}, {error.reason}", unfinished, bounds, cache.path)
+            ) from error
     stats = KernelStats(
         n_pairs=n_pairs,
         n_pairs_computed=pending_pairs,
         n_chunks=len(bounds),
         n_chunks_cached=len(bounds) - len(pending),
         seconds=time.perf_counter() - started,
+        cluster=cluster,
     )
     return [results[index] for index in range(len(bounds))], stats
 
@@ -212,6 +232,15 @@ def _warn_beyond_window(compressor: Compressor, queries: Corpus, sep: bytes) -> 
         )
 
 
+def _computed(pending: list[int], chunk_args, shared: tuple, n_jobs, client):
+    """``(index, arrays)`` of every pending chunk as they finish: as Dask futures of ``client``, else joblib's."""
+    if client is None:
+        return _parallel(n_jobs)(delayed(_compute_chunk)(*chunk_args(i), *shared) for i in pending)
+    # joblib's own wait for workers (parallel_config(backend="dask", wait_for_workers_timeout=...)) bounds ours.
+    return _cluster.compute_chunks(client, _compute_chunk, {i: chunk_args(i) for i in pending}, shared,
+                                   wait_for_workers=get_active_backend()[0].wait_for_workers_timeout)
+
+
 def _parallel(n_jobs) -> Parallel:
     # Streaming lets each chunk reach the cache as soon as it is done; joblib's
     # "multiprocessing" backend cannot stream, so there the chunks arrive all at the end.
@@ -219,13 +248,12 @@ def _parallel(n_jobs) -> Parallel:
     return Parallel(n_jobs=n_jobs, return_as="generator_unordered" if streams else "list")
 
 
-def _describe_unfinished(unfinished: list[int], bounds, cache_path) -> str:
+def _describe_unfinished(what: str, unfinished: list[int], bounds, cache_path) -> str:
     shown = ", ".join(f"{i} (query rows {bounds[i][0]}-{bounds[i][1] - 1})" for i in unfinished[:5])
     more = f" and {len(unfinished) - 5} more" if len(unfinished) > 5 else ""
     resume = (f"The finished chunks are in the cache at {cache_path}; rerun to resume." if cache_path
               else "Pass cache_dir to keep finished chunks across reruns.")
-    return (f"A worker process died (killed, out of memory or crashed) while chunk(s) {shown}{more} "
-            f"of {len(bounds)} were unfinished. {resume}")
+    return f"{what} while chunk(s) {shown}{more} of {len(bounds)} were unfinished. {resume}"
 
 
 def _check_sizes(sizes, n_texts: int, name: str) -> np.ndarray:

@@ -1,0 +1,165 @@
+"""Kernel chunks on a Dask cluster, as futures rather than through joblib's ``Parallel``.
+
+Used when joblib's Dask backend is active (``joblib.parallel_config(backend="dask")``, which
+``npc classify --scheduler`` sets up). Futures let the kernel see what ``Parallel`` hides:
+a task that the scheduler gave up on (it killed ``allowed-failures + 1`` workers ends as
+:class:`distributed.scheduler.KilledWorker`), a cluster left without any worker, input data
+lost with the workers that held it. Each ends the job with an error naming the chunks
+instead of a wait that never returns.
+
+The shared inputs (the reference corpus and its sizes) go to the cluster once, as tasks
+whose values are their arguments, rather than with ``Client.scatter``: the scheduler can
+recompute a task whose every holder died, but scattered data lost that way is gone for
+good (the scheduler says it "can't be recovered") and every chunk waiting on it would be
+cancelled.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+from joblib.parallel import get_active_backend
+
+__all__ = ["CONNECT_TIMEOUT", "ChunksFailed", "ClusterUnavailableError", "active_client", "compute_chunks",
+           "connect", "describe"]
+
+# Seconds to reach a scheduler before `connect` gives up (distributed's own default is 30 s).
+CONNECT_TIMEOUT = 10.0
+# How often a waiting job checks that the cluster still has workers.
+POLL_SECONDS = 0.05
+WORKER_CHECK_SECONDS = 1.0
+INSTALL_HINT = 'Dask is not installed; install it with: pip install "npc[dask]"'
+
+
+class ClusterUnavailableError(ConnectionError):
+    """No Dask cluster can be reached at the given address or scheduler file."""
+
+
+class ChunksFailed(RuntimeError):
+    """The cluster will not finish some chunks; ``reason`` says why (one sentence)."""
+
+    def __init__(self, failed: list[int], reason: str):
+        super().__init__(reason)
+        self.failed = failed
+        self.reason = reason
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError as error:
+        raise ImportError(INSTALL_HINT) from error
+    return distributed
+
+
+def connect(address: str | None = None, *, scheduler_file=None, timeout: float = CONNECT_TIMEOUT):
+    """A ``distributed.Client`` of the scheduler at ``address`` or named in ``scheduler_file``.
+
+    Raises
+    ------
+    ImportError
+        ``distributed`` is not installed (the message says how to install it).
+    ClusterUnavailableError
+        The address is malformed or unreachable within ``timeout`` seconds, or the
+        scheduler file is missing or unreadable.
+    """
+    distributed = _distributed()
+    if scheduler_file is not None:
+        # Client would wait forever for a missing file to appear.
+        path = Path(scheduler_file).expanduser()
+        if not path.is_file():
+            raise ClusterUnavailableError(f"scheduler file {scheduler_file} does not exist (it is written by "
+                                          "`dask scheduler --scheduler-file FILE`)")
+        where = f"the scheduler of {scheduler_file}"
+        scheduler_file = str(path)
+    else:
+        where = f"a Dask scheduler at {address}"
+    try:
+        return distributed.Client(address, scheduler_file=scheduler_file, timeout=timeout)
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise ClusterUnavailableError(f"cannot reach {where} within {timeout:g} s "
+                                      f"({type(error).__name__}: {error})") from error
+
+
+def active_client():
+    """The ``distributed.Client`` of joblib's active Dask backend, or None for any other backend."""
+    if "distributed" not in sys.modules:  # no Dask backend can be active without it
+        return None
+    from distributed import Client
+
+    client = getattr(get_active_backend()[0], "client", None)
+    return client if isinstance(client, Client) else None
+
+
+def describe(client) -> dict:
+    """Scheduler address, workers and threads of a cluster (as it is now)."""
+    nthreads = client.nthreads()
+    return {"scheduler": client.scheduler.address, "workers": len(nthreads), "threads": sum(nthreads.values())}
+
+
+def _value(value):
+    return value
+
+
+def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple, *, wait_for_workers: float):
+    """Yield ``function(*chunk_args[i], *shared)`` for every chunk ``i``, in the order they finish.
+
+    ``shared`` goes to the cluster once; each chunk is one task. Stops with
+    :class:`ChunksFailed` when a task is given up on (``KilledWorker``), when its inputs are
+    lost, or when the cluster has had no worker for ``wait_for_workers`` seconds; other
+    errors raised by ``function`` propagate as they are. Unfinished tasks are cancelled
+    whenever the generator stops early.
+    """
+    distributed = _distributed()
+    from distributed.scheduler import KilledWorker
+
+    token = uuid.uuid4().hex[:12]
+    with warnings.catch_warnings():
+        # The references are meant to travel in the graph (see the module docstring).
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        shared_futures = [client.submit(_value, value, key=f"npc-shared-{n}-{token}", pure=False)
+                          for n, value in enumerate(shared)]
+        indices = list(chunk_args)
+        columns = [*zip(*(chunk_args[i] for i in indices)), *([future] * len(indices) for future in shared_futures)]
+        futures = client.map(function, *columns, key=[f"npc-chunk-{i}-{token}" for i in indices]) if indices else []
+    chunk_of = {future.key: index for future, index in zip(futures, indices)}
+    completed = distributed.as_completed(futures, with_results=False)
+    next_check, no_workers_since = 0.0, None
+    try:
+        while not completed.is_empty():
+            batch = completed.next_batch(block=False)
+            for future in batch:
+                index = chunk_of[future.key]
+                if future.status == "cancelled":
+                    raise ChunksFailed([index], "the cluster lost the chunk's inputs (every worker holding them "
+                                                "died) or the connection to the scheduler")
+                if future.status == "error" and isinstance(future.exception(), KilledWorker):
+                    error = future.exception()
+                    raise ChunksFailed([index], f"the Dask scheduler gave up on chunk {index}: "
+                                                f"{error.allowed_failures + 1} workers died while running it "
+                                                "(distributed.scheduler.allowed-failures = "
+                                                f"{error.allowed_failures})") from error
+                yield future.result()
+                future.release()
+            if batch:
+                continue
+            now = time.monotonic()
+            if now >= next_check:
+                next_check = now + WORKER_CHECK_SECONDS
+                if client.nthreads():
+                    no_workers_since = None
+                elif no_workers_since is None:
+                    no_workers_since = now
+                elif now - no_workers_since > wait_for_workers:
+                    raise ChunksFailed([], f"the cluster has had no worker for {wait_for_workers:g} s")
+            time.sleep(POLL_SECONDS)
+    finally:
+        unfinished = [future for future in futures if not future.done()]
+        if unfinished:
+            client.cancel(unfinished)
+        for future in shared_futures:
+            future.release()
