@@ -80,9 +80,10 @@ def connect(address: str | None = None, *, scheduler_file=None, timeout: float =
         where = f"a Dask scheduler at {address}"
     try:
         return distributed.Client(address, scheduler_file=scheduler_file, timeout=timeout)
-    except (OSError, ValueError, TypeError, KeyError) as error:
-        raise ClusterUnavailableError(f"cannot reach {where} within {timeout:g} s "
-                                      f"({type(error).__name__}: {error})") from error
+    except OSError as error:
+        raise ClusterUnavailableError(f"cannot reach {where} within {timeout:g} s ({error})") from error
+    except (ValueError, TypeError, KeyError) as error:  # a malformed address or scheduler file
+        raise ClusterUnavailableError(f"cannot connect to {where}: {type(error).__name__}: {error}") from error
 
 
 def active_client():
@@ -103,6 +104,14 @@ def describe(client) -> dict:
 
 def _value(value):
     return value
+
+
+def _cancel_reason(future) -> str:
+    try:
+        future.result(timeout=0)
+    except BaseException as error:  # noqa: BLE001 - the reason is all we want from it
+        return str(error) or type(error).__name__
+    return "no reason given"
 
 
 def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple, *, wait_for_workers: float):
@@ -135,8 +144,10 @@ def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple
             for future in batch:
                 index = chunk_of[future.key]
                 if future.status == "cancelled":
-                    raise ChunksFailed([index], "the cluster lost the chunk's inputs (every worker holding them "
-                                                "died) or the connection to the scheduler")
+                    for shared_future in shared_futures:
+                        if shared_future.status == "error":
+                            shared_future.result()  # why the inputs never arrived, e.g. the scheduler lacks npc
+                    raise ChunksFailed([index], f"chunk {index} was cancelled ({_cancel_reason(future)})")
                 if future.status == "error" and isinstance(future.exception(), KilledWorker):
                     error = future.exception()
                     raise ChunksFailed([index], f"the Dask scheduler gave up on chunk {index}: "

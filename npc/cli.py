@@ -19,6 +19,7 @@ declared with no argparse default and gets its default in :data:`MODEL_OPTIONS`,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from joblib import effective_n_jobs
+from joblib import effective_n_jobs, parallel_config
 from sklearn.utils._param_validation import InvalidParameterError
 
 from npc import __version__
@@ -227,6 +228,13 @@ def _classify_arguments(parser: argparse.ArgumentParser) -> None:
                      help="parallel workers of the NCD search, joblib semantics (default -1: all cores)")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="keep finished chunks there; an interrupted run resumes when repeated")
+    cluster = run.add_mutually_exclusive_group()
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="compute the NCD pairs on the Dask cluster of this scheduler, e.g. tcp://host:8786 "
+                              "(needs npc[dask]; --n-jobs is then the cluster's)")
+    cluster.add_argument("--scheduler-file", metavar="FILE",
+                         help="the same, with the scheduler named in the file that `dask scheduler --scheduler-file "
+                              "FILE` writes")
     run.add_argument("--output", metavar="FILE.json",
                      help="write the report, the exact configuration and every prediction as JSON")
 
@@ -337,7 +345,8 @@ def _kernel_summary(stats) -> dict | None:
         return None
     return {"n_pairs": stats.n_pairs, "n_pairs_computed": stats.n_pairs_computed,
             "n_pairs_from_cache": stats.n_pairs - stats.n_pairs_computed, "seconds": stats.seconds,
-            "pairs_per_second": stats.n_pairs_computed / stats.seconds if stats.n_pairs_computed else None}
+            "pairs_per_second": stats.n_pairs_computed / stats.seconds if stats.n_pairs_computed else None,
+            "cluster": stats.cluster}
 
 
 def _format_report(title: str, scores: dict, kernel: dict | None, wall_seconds: float) -> str:
@@ -390,7 +399,32 @@ def _environment() -> dict:
             "cpus": os.cpu_count()}
 
 
+@contextlib.contextmanager
+def _on_cluster(options: argparse.Namespace):
+    """With --scheduler or --scheduler-file, joblib's Dask backend on that cluster (the kernel follows it)."""
+    if options.scheduler is None and options.scheduler_file is None:
+        yield
+        return
+    from npc._cluster import CONNECT_TIMEOUT, ClusterUnavailableError, connect, describe
+
+    try:
+        client = connect(options.scheduler, scheduler_file=options.scheduler_file)
+    except (ImportError, ClusterUnavailableError) as error:
+        option = "--scheduler" if options.scheduler is not None else "--scheduler-file"
+        raise UsageError(f"{option}: {error}") from error
+    with client, parallel_config(backend="dask", client=client, wait_for_workers_timeout=CONNECT_TIMEOUT):
+        cluster = describe(client)
+        _note(options, f"cluster {cluster['scheduler']}: {cluster['workers']} worker(s), {cluster['threads']} "
+                       "thread(s)")
+        yield
+
+
 def run_classify(options: argparse.Namespace) -> int:
+    with _on_cluster(options):
+        return _classify(options)
+
+
+def _classify(options: argparse.Namespace) -> int:
     started = time.perf_counter()
     if options.n_train is not None and options.n_per_class is not None:
         raise UsageError("give --n-train or --n-per-class, not both")

@@ -179,7 +179,7 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         return index, queries.items[start:stop], query_sizes[start:stop]
 
     shared = (references, reference_sizes, compressor, sep, n_neighbors)
-    client = _cluster.active_client()
+    client = None if n_jobs == 1 else _cluster.active_client()  # n_jobs=1 stays in-process, as in joblib
     cluster = None if client is None else _cluster.describe(client)
     with _progress(n_pairs, n_pairs - pending_pairs, verbose) as bar:
         try:
