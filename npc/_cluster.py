@@ -56,8 +56,10 @@ def _distributed():
     return distributed
 
 
-def connect(address: str | None = None, *, scheduler_file=None, timeout: float = CONNECT_TIMEOUT):
+def connect(address: str | None = None, *, scheduler_file=None, timeout: float | None = None):
     """A ``distributed.Client`` of the scheduler at ``address`` or named in ``scheduler_file``.
+
+    ``timeout`` (seconds to reach the scheduler) defaults to :data:`CONNECT_TIMEOUT`.
 
     Raises
     ------
@@ -68,6 +70,7 @@ def connect(address: str | None = None, *, scheduler_file=None, timeout: float =
         scheduler file is missing or unreadable.
     """
     distributed = _distributed()
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
     if scheduler_file is not None:
         # Client would wait forever for a missing file to appear.
         path = Path(scheduler_file).expanduser()
@@ -106,12 +109,25 @@ def _value(value):
     return value
 
 
-def _cancel_reason(future) -> str:
-    try:
-        future.result(timeout=0)
-    except BaseException as error:  # noqa: BLE001 - the reason is all we want from it
-        return str(error) or type(error).__name__
-    return "no reason given"
+def _raise_failures(batch, chunk_of: dict, shared_futures: list, KilledWorker) -> None:
+    """Raise for the chunks of ``batch`` that did not finish (``ChunksFailed`` or the task's own error)."""
+    killed = [(chunk_of[future.key], result[1]) for future, result in batch
+              if future.status == "error" and isinstance(result[1], KilledWorker)]
+    if killed:
+        indices = sorted(index for index, _ in killed)
+        allowed = killed[0][1].allowed_failures
+        raise ChunksFailed(indices, f"the scheduler gave up on chunk(s) {', '.join(map(str, indices))} (each was "
+                                    f"running on {allowed + 1} workers that died; "
+                                    f"distributed.scheduler.allowed-failures = {allowed})") from killed[0][1]
+    for future, result in batch:
+        if future.status == "error":
+            raise result[1].with_traceback(result[2])
+        if future.status == "cancelled":
+            for shared_future in shared_futures:
+                if shared_future.status == "error":
+                    shared_future.result()  # why the inputs never arrived, e.g. the scheduler lacks npc
+            index = chunk_of[future.key]
+            raise ChunksFailed([index], f"chunk {index} was cancelled ({result or type(result).__name__})")
 
 
 def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple, *, wait_for_workers: float):
@@ -136,26 +152,18 @@ def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple
         columns = [*zip(*(chunk_args[i] for i in indices)), *([future] * len(indices) for future in shared_futures)]
         futures = client.map(function, *columns, key=[f"npc-chunk-{i}-{token}" for i in indices]) if indices else []
     chunk_of = {future.key: index for future, index in zip(futures, indices)}
-    completed = distributed.as_completed(futures, with_results=False)
+    # With results: gathered in the background, so that a result lost with its worker (then
+    # recomputed, if any worker is left) never blocks the loop that watches for workers.
+    completed = distributed.as_completed(futures, with_results=True, raise_errors=False)
     next_check, no_workers_since = 0.0, None
     try:
         while not completed.is_empty():
             batch = completed.next_batch(block=False)
-            for future in batch:
-                index = chunk_of[future.key]
-                if future.status == "cancelled":
-                    for shared_future in shared_futures:
-                        if shared_future.status == "error":
-                            shared_future.result()  # why the inputs never arrived, e.g. the scheduler lacks npc
-                    raise ChunksFailed([index], f"chunk {index} was cancelled ({_cancel_reason(future)})")
-                if future.status == "error" and isinstance(future.exception(), KilledWorker):
-                    error = future.exception()
-                    raise ChunksFailed([index], f"the Dask scheduler gave up on chunk {index}: "
-                                                f"{error.allowed_failures + 1} workers died while running it "
-                                                "(distributed.scheduler.allowed-failures = "
-                                                f"{error.allowed_failures})") from error
-                yield future.result()
-                future.release()
+            for future, result in batch:
+                if future.status == "finished":
+                    yield result
+                    future.release()
+            _raise_failures(batch, chunk_of, shared_futures, KilledWorker)
             if batch:
                 continue
             now = time.monotonic()
@@ -166,7 +174,7 @@ def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple
                 elif no_workers_since is None:
                     no_workers_since = now
                 elif now - no_workers_since > wait_for_workers:
-                    raise ChunksFailed([], f"the cluster has had no worker for {wait_for_workers:g} s")
+                    raise ChunksFailed([], f"no worker has been connected for {wait_for_workers:g} s")
             time.sleep(POLL_SECONDS)
     finally:
         unfinished = [future for future in futures if not future.done()]
