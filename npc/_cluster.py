@@ -109,9 +109,9 @@ def _value(value):
     return value
 
 
-def _raise_failures(batch, chunk_of: dict, shared_futures: list, KilledWorker) -> None:
-    """Raise for the chunks of ``batch`` that did not finish (``ChunksFailed`` or the task's own error)."""
-    killed = [(chunk_of[future.key], result[1]) for future, result in batch
+def _raise_failures(failed, chunk_of: dict, shared_futures: list, KilledWorker) -> None:
+    """Raise for the chunks that did not finish (``ChunksFailed``, or the task's own error)."""
+    killed = [(chunk_of[future.key], result[1]) for future, result in failed
               if future.status == "error" and isinstance(result[1], KilledWorker)]
     if killed:
         indices = sorted(index for index, _ in killed)
@@ -119,15 +119,14 @@ def _raise_failures(batch, chunk_of: dict, shared_futures: list, KilledWorker) -
         raise ChunksFailed(indices, f"the scheduler gave up on chunk(s) {', '.join(map(str, indices))} (each was "
                                     f"running on {allowed + 1} workers that died; "
                                     f"distributed.scheduler.allowed-failures = {allowed})") from killed[0][1]
-    for future, result in batch:
-        if future.status == "error":
+    for future, result in failed:
+        if not isinstance(result, BaseException):  # (type, exception, traceback) of the task's own error
             raise result[1].with_traceback(result[2])
-        if future.status == "cancelled":
-            for shared_future in shared_futures:
-                if shared_future.status == "error":
-                    shared_future.result()  # why the inputs never arrived, e.g. the scheduler lacks npc
-            index = chunk_of[future.key]
-            raise ChunksFailed([index], f"chunk {index} was cancelled ({result or type(result).__name__})")
+        for shared_future in shared_futures:
+            if shared_future.status == "error":
+                shared_future.result()  # why the inputs never arrived, e.g. the scheduler lacks npc
+        index = chunk_of[future.key]
+        raise ChunksFailed([index], f"chunk {index} was cancelled ({result or type(result).__name__})")
 
 
 def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple, *, wait_for_workers: float):
@@ -159,11 +158,16 @@ def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple
     try:
         while not completed.is_empty():
             batch = completed.next_batch(block=False)
+            # A result in hand counts even if the status moved on (a worker that died after
+            # sending it: the scheduler then recomputes the key, we need not wait for that).
+            failed = []
             for future, result in batch:
-                if future.status == "finished":
+                if future.status == "error" or isinstance(result, BaseException):
+                    failed.append((future, result))
+                else:
                     yield result
                     future.release()
-            _raise_failures(batch, chunk_of, shared_futures, KilledWorker)
+            _raise_failures(failed, chunk_of, shared_futures, KilledWorker)
             if batch:
                 continue
             now = time.monotonic()

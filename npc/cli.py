@@ -407,6 +407,8 @@ def _on_cluster(options: argparse.Namespace):
         return
     from npc._cluster import CONNECT_TIMEOUT, ClusterUnavailableError, connect, describe
 
+    if options.n_jobs == 1:
+        raise UsageError("--n-jobs 1 computes in this process; leave it out to use the cluster's workers")
     try:
         client = connect(options.scheduler, scheduler_file=options.scheduler_file)
     except (ImportError, ClusterUnavailableError) as error:

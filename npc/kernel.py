@@ -38,9 +38,9 @@ __all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats", "Worker
 # on a different number of workers or a resized cluster still finds its cached chunks): about
 # CHUNKS_PER_JOB chunks, enough for every worker of a large cluster to get several, but no
 # chunk above PAIRS_PER_CHUNK (~5-10 s of gzip-9: an interruption loses little) nor below
-# MIN_PAIRS_PER_CHUNK (~0.1-0.4 s of gzip-9, against ~1-2 ms of dispatch and cache write).
+# MIN_PAIRS_PER_CHUNK (~0.06-0.2 s of gzip-9, against ~1-2 ms of dispatch and cache write).
 PAIRS_PER_CHUNK = 250_000
-MIN_PAIRS_PER_CHUNK = 8_192
+MIN_PAIRS_PER_CHUNK = 4_096
 CHUNKS_PER_JOB = 1_024
 
 
@@ -87,11 +87,11 @@ def _compute_chunk(index, queries, query_sizes, references, reference_sizes, com
 
 
 def _default_chunk_rows(n_queries: int, n_references: int) -> int:
-    """Query rows per chunk: chunks of equal rows, about the pairs :data:`CHUNKS_PER_JOB` asks."""
-    n_pairs = n_queries * max(n_references, 1)
-    target = min(PAIRS_PER_CHUNK, max(MIN_PAIRS_PER_CHUNK, n_pairs // CHUNKS_PER_JOB))
-    n_chunks = min(max(1, round(n_pairs / target)), n_queries)
-    return max(1, math.ceil(n_queries / n_chunks))
+    """Query rows per chunk: about the pairs :data:`CHUNKS_PER_JOB` asks, then evened out over the chunks."""
+    n_references = max(n_references, 1)
+    target = min(PAIRS_PER_CHUNK, max(MIN_PAIRS_PER_CHUNK, n_queries * n_references // CHUNKS_PER_JOB))
+    rows = max(1, round(target / n_references))
+    return math.ceil(n_queries / math.ceil(n_queries / rows))
 
 
 def _chunk_bounds(n_queries: int, n_references: int, chunk_size: int | None) -> list[tuple[int, int]]:
@@ -285,7 +285,9 @@ def pairwise_ncd(X, Y=None, *, compressor: str | Compressor = "gzip", sep: str |
     cache_dir : path-like, optional
         Keep finished chunks there; a rerun of the same job reads them back.
     chunk_size : int, optional
-        Query rows per chunk (default: about 250,000 pairs per chunk).
+        Query rows per chunk. The default depends on the job's size only (not on
+        ``n_jobs``, so a rerun on other workers finds its cached chunks): about 1,024
+        chunks of 4,096 to 250,000 pairs, so every worker of a large cluster gets several.
     verbose : int, default 0
         1 shows a progress bar on stderr when it is a terminal; 2 or more shows it
         also when stderr is a file or pipe (updated every 30 s).

@@ -118,6 +118,12 @@ def on_cluster(cluster: Cluster, *args, wait_for_workers_timeout=10, **options):
         return nearest(*args, return_stats=True, **options)
 
 
+def count_unfinished(message: str) -> int:
+    """Chunks a WorkerDiedError lists as unfinished (it shows five, then "and N more")."""
+    more = re.search(r" and (\d+) more of ", message)
+    return message.count("(query rows ") + (int(more.group(1)) if more else 0)
+
+
 def test_a_worker_killed_mid_job_changes_nothing(start_cluster, tmp_path, expected):
     cluster = start_cluster(2)
     queries = QUERIES * 2  # 48 chunks of 16 pairs, ~35 ms each: ~0.8 s on two workers
@@ -156,9 +162,8 @@ def test_a_task_that_kills_every_worker_it_runs_on_is_an_error_naming_its_chunk(
                     r"\(each was running on 2 workers that died; distributed.scheduler.allowed-failures = 1\) "
                     r"while chunk\(s\) .*4 \(query rows 8-9\)", message), message
     assert "rerun to resume" in message
-    unfinished = message.count("(query rows ")
     finished = len(chunk_files(tmp_path))
-    assert finished == 8 - unfinished
+    assert finished == 8 - count_unfinished(message)
     # Here (not a test worker) the marker is harmless: the rerun computes only what was missing.
     *_, stats = nearest(queries, REFERENCES, 2, n_jobs=1, return_stats=True, **options)
     assert stats.n_chunks_cached == finished
@@ -176,7 +181,7 @@ def test_a_cluster_left_without_workers_is_an_error_not_a_wait(start_cluster, tm
                    wait_for_workers_timeout=2)
     assert time.monotonic() - started < 30
     assert "2 (query rows 4-5)" in str(raised.value)
-    assert len(chunk_files(tmp_path)) == 4 - str(raised.value).count("(query rows ")
+    assert len(chunk_files(tmp_path)) == 4 - count_unfinished(str(raised.value))
 
 
 def test_joblib_dask_backend_and_cli_give_the_local_results_and_resume_from_the_cache(start_cluster, tmp_path,
@@ -222,3 +227,8 @@ def test_cli_without_dask_says_how_to_install_it(monkeypatch, capsys):
     assert main(["classify", "--scheduler", "tcp://127.0.0.1:8786"]) == 2
     assert capsys.readouterr().err == ('npc classify: error: --scheduler: Dask is not installed; install it with: '
                                        'pip install "npc[dask]"\n')
+
+
+def test_cli_refuses_one_local_job_with_a_cluster(capsys):
+    assert main(["classify", "--n-jobs", "1", "--scheduler", "tcp://127.0.0.1:8786"]) == 2
+    assert "--n-jobs 1 computes in this process" in capsys.readouterr().err
