@@ -109,8 +109,10 @@ def _value(value):
     return value
 
 
-def _raise_failures(failed, chunk_of: dict, shared_futures: list, KilledWorker) -> None:
+def _raise_failures(failed, chunk_of: dict, shared_futures: list) -> None:
     """Raise for the chunks that did not finish (``ChunksFailed``, or the task's own error)."""
+    from distributed.scheduler import KilledWorker
+
     killed = [(chunk_of[future.key], result[1]) for future, result in failed
               if future.status == "error" and isinstance(result[1], KilledWorker)]
     if killed:
@@ -139,8 +141,6 @@ def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple
     whenever the generator stops early.
     """
     distributed = _distributed()
-    from distributed.scheduler import KilledWorker
-
     token = uuid.uuid4().hex[:12]
     with warnings.catch_warnings():
         # The references are meant to travel in the graph (see the module docstring).
@@ -167,7 +167,7 @@ def compute_chunks(client, function, chunk_args: dict[int, tuple], shared: tuple
                 else:
                     yield result
                     future.release()
-            _raise_failures(failed, chunk_of, shared_futures, KilledWorker)
+            _raise_failures(failed, chunk_of, shared_futures)
             if batch:
                 continue
             now = time.monotonic()

@@ -55,8 +55,10 @@ class Cluster:
         env = {**os.environ, "PYTHONPATH": str(REPO)}  # tasks unpickle npc and these tests' compressors
         if allowed_failures is not None:
             env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(allowed_failures)
+        # The idle timeout ends a scheduler (and its --no-nanny workers with it) that a killed
+        # test run left behind without its finalizer.
         self._start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                  "--scheduler-file", self.scheduler_file], env)
+                                  "--idle-timeout", "120s", "--scheduler-file", self.scheduler_file], env)
         worker_env = {**env, "NPC_TEST_DASK_WORKER": "1"}
         for n in range(n_workers):
             self.workers.append(self._start(f"worker-{n}", [
