@@ -18,7 +18,7 @@ IMDb reviews (``$NPC_DATA_DIR/imdb``). Sections:
 
 Usage::
 
-    NPC_DATA_DIR=/path/to/data python experiments/bench_cluster.py [--rounds 7]   # writes results/bench_cluster.{json,md}
+    NPC_DATA_DIR=/path/to/data python -m experiments.bench_cluster [--rounds 7]   # writes results/bench_cluster.{json,md}
 """
 
 from __future__ import annotations
@@ -35,11 +35,9 @@ from pathlib import Path
 from distributed import Client, LocalCluster
 from joblib import parallel_config
 
+from experiments.bench_kernel import cost_at, sample_job
+from experiments.resources import describe_machine, git_commit, machine
 from npc.kernel import PAIRS_PER_CHUNK, _chunk_bounds, nearest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_kernel import cost_at, sample_job  # noqa: E402
-from resources import git_commit, machine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 N_QUERIES, N_REFERENCES, K = 128, 400, 2
@@ -157,9 +155,9 @@ def markdown(report: dict) -> str:
         "# Chunking and clusters",
         "",
         f"Command: `{report['command']}` — commit `{report['commit']}` — {report['seconds']:.0f} s.",
-        f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, {report['machine']['os']}, "
-        f"Python {report['machine']['python']}; load average at start {report['machine']['load_average_at_start']}, "
-        f"at end {report['load_average_at_end']}. {report['load_note']}",
+        f"Machine: {describe_machine(report['machine'])}; load average at start "
+        f"{[round(x, 2) for x in report['machine']['load_average_at_start']]}, at end {report['load_average_at_end']}. "
+        f"{report['load_note']}",
         "",
         "## 2 workers against 1, default chunking",
         "",
@@ -218,11 +216,11 @@ def markdown(report: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench_cluster", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     options = parser.parse_args(argv)
     started = time.perf_counter()
-    report = {"command": "python experiments/bench_cluster.py " + " ".join(argv or sys.argv[1:]),
+    report = {"command": " ".join(["python -m experiments.bench_cluster", *(sys.argv[1:] if argv is None else argv)]),
               "commit": git_commit(), "machine": machine(), "rounds": options.rounds}
     queries, references = sample_job("imdb", N_QUERIES, N_REFERENCES)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,

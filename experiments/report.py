@@ -84,7 +84,8 @@ def write_index() -> None:
             "Speed: [bench_kernel.md](bench_kernel.md) (`python -m experiments.bench_kernel`), which names "
             "its own commit, machine and wall time; model selection: [bench_cv.md](bench_cv.md) "
             "(`python -m experiments.bench_cv`); clustering languages by NCD: "
-            "[cluster_languages.md](cluster_languages.md) (`python -m experiments.cluster_languages`).", "",
+            "[cluster_languages.md](cluster_languages.md) (`python -m experiments.cluster_languages`); chunking "
+            "and clusters: [bench_cluster.md](bench_cluster.md) (`python -m experiments.bench_cluster`).", "",
             "![accuracy against speed of each compressor](compressors.png)", ""]
     (RESULTS_DIR / "README.md").write_text("\n".join(text))
 
