@@ -68,6 +68,31 @@ def on_cluster(client, *args, **options):
         return nearest(*args, **options)
 
 
+def balance(queries, references, rounds: int) -> dict:
+    """Speedup that the default chunks allow 2 and 4 workers, from each chunk's CPU time in this process.
+
+    Chunks go, in order, to the first free worker (as joblib and Dask's queue hand them
+    out); the speedup is the total over the last worker's finish. CPU time, so other load
+    on the machine does not change it.
+    """
+    bounds = _chunk_bounds(len(queries), len(references), None)
+    seconds = []
+    for start, stop in bounds:
+        times = []
+        for _ in range(rounds):
+            started = time.process_time()
+            nearest(queries[start:stop], references, K, n_jobs=1)
+            times.append(time.process_time() - started)
+        seconds.append(statistics.median(times))
+    result = {"chunk_cpu_seconds": [round(t, 4) for t in seconds]}
+    for workers in (2, 4):
+        finish = [0.0] * workers
+        for chunk in seconds:
+            finish[finish.index(min(finish))] += chunk
+        result[f"speedup_bound_{workers}_workers"] = round(sum(seconds) / max(finish), 3)
+    return result
+
+
 def scaling(queries, references, rounds: int, client) -> dict:
     n_pairs = len(queries) * len(references)
     default_chunks = len(_chunk_bounds(len(queries), len(references), None))
@@ -150,7 +175,7 @@ def projection(kernel: dict, overhead_ms: float, efficiency: float) -> list[dict
 
 
 def markdown(report: dict) -> str:
-    s, o = report["scaling"], report["overhead"]
+    s, o, b = report["scaling"], report["overhead"], report["balance"]
     lines = [
         "# Chunking and clusters",
         "",
@@ -173,6 +198,10 @@ def markdown(report: dict) -> str:
         f"Speedup of 2 workers: **{s['speedup_2_workers_median_of_rounds']}×** (median of the rounds' own ratios "
         f"{s['speedup_2_workers_per_round']}; ratio of medians {s['speedup_2_workers_ratio_of_medians']}×). "
         f"With the old default (one chunk) 2 workers ran {s['speedup_one_chunk_ratio_of_medians']}× as fast as one. "
+        f"With free cores the default chunks bound the speedup at {b['speedup_bound_2_workers']}× on 2 workers "
+        f"and {b['speedup_bound_4_workers']}× on 4 (each chunk's CPU time in one process, median of "
+        f"{report['rounds']}: {b['chunk_cpu_seconds']} s, handed in order to the first free worker; other load "
+        "does not change CPU time). "
         f"The loopback Dask cluster (a `LocalCluster` of 2 one-thread worker processes) ran "
         f"{s['speedup_cluster_ratio_of_medians']}× as fast as one in-process worker. "
         f"The first call of the process, which starts the loky workers, took {s['cold_first_call_n_jobs_2_seconds']} s "
@@ -223,6 +252,7 @@ def main(argv=None) -> int:
     report = {"command": " ".join(["python -m experiments.bench_cluster", *(sys.argv[1:] if argv is None else argv)]),
               "commit": git_commit(), "machine": machine(), "rounds": options.rounds}
     queries, references = sample_job("imdb", N_QUERIES, N_REFERENCES)
+    report["balance"] = balance(queries, references, options.rounds)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
                       worker_dashboard_address=None) as cluster, Client(cluster) as client:
         report["scaling"] = scaling(queries, references, options.rounds, client)

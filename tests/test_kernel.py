@@ -202,3 +202,24 @@ def test_a_cached_wider_search_serves_narrower_ones_without_computing(tmp_path):
     # another job (other references) is never served from this one
     assert nearest(queries, references[:-1], 2, cache_dir=tmp_path, chunk_size=2,
                    return_stats=True)[2].n_pairs_computed == len(queries) * (len(references) - 1)
+
+
+@pytest.mark.parametrize("n_queries, n_references, n_chunks, rows", [
+    (128, 400, 13, 10),  # a few seconds of gzip-9 on IMDb reviews: enough chunks for every worker
+    (25_000, 25_000, 2_500, 10),  # full IMDb: 250,000 pairs a chunk
+    (7_600, 120_000, 3_800, 2),  # AG News against its full training set
+    (5, 5, 1, 5),  # a tiny job is one chunk
+])
+def test_default_chunking_follows_the_job_size(n_queries, n_references, n_chunks, rows):
+    bounds = npc.kernel._chunk_bounds(n_queries, n_references, None)
+    assert len(bounds) == n_chunks and bounds[0] == (0, rows) and bounds[-1][1] == n_queries
+    assert max(stop - start for start, stop in bounds) * n_references <= npc.kernel.PAIRS_PER_CHUNK
+
+
+def test_a_rerun_on_another_number_of_workers_resumes_from_the_cache(tmp_path):
+    queries, references = [f"query {i}" for i in range(128)], [f"reference {j}" for j in range(400)]
+    *first, stats = nearest(queries, references, 2, n_jobs=1, cache_dir=tmp_path, return_stats=True)
+    assert stats.n_chunks == 13
+    *rerun, stats = nearest(queries, references, 2, n_jobs=2, cache_dir=tmp_path, return_stats=True)
+    assert stats.n_chunks_cached == 13 and stats.n_pairs_computed == 0
+    assert np.array_equal(rerun[0], first[0]) and np.array_equal(rerun[1], first[1])
