@@ -6,7 +6,8 @@ folders) comes along. Each command line runs in bash from that folder, with ``np
 ``python`` on PATH meaning this interpreter and the copy's package, and ``NPC_DATA_DIR`` set
 (the test is skipped without it). What is not run, and why:
 
-- commands whose trailing comment starts with ``# long:`` (they take more than a minute);
+- commands whose trailing comment starts with ``# long:`` (they take more than a minute)
+  or ``# on a cluster:`` (they need machines running Dask);
 - ``pip install`` (the copy is not installed again): for ``pip install … && COMMAND`` only
   COMMAND runs, and a ``pip install`` line alone is skipped;
 - ``python -m pytest``: the test suite itself, which holds this test.
@@ -28,6 +29,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"^```bash\n(.*?)^```", re.DOTALL | re.MULTILINE)
 LONG = re.compile(r"#\s*long:")
+ON_A_CLUSTER = re.compile(r"#\s*on a cluster:")
 
 
 def readme_commands() -> list[str]:
@@ -38,7 +40,7 @@ def readme_commands() -> list[str]:
 
 def runnable(command: str) -> str | None:
     """The part of ``command`` to run, or None when it is not run (see the module docstring)."""
-    if LONG.search(command):
+    if LONG.search(command) or ON_A_CLUSTER.search(command):
         return None
     if command.startswith("pip install"):
         if "&&" not in command:
@@ -64,6 +66,7 @@ def test_readme_lists_commands_and_marks_the_long_ones():
     assert any(runnable(command) is None and LONG.search(command) for command in commands)
     # the imdb run with --cache-dir is 625 million pairs: it must carry the mark
     assert all(LONG.search(command) for command in commands if "--train imdb --cache-dir" in command)
+    assert all(ON_A_CLUSTER.search(command) for command in commands if command.startswith("dask ") or "--scheduler" in command)
 
 
 def _fresh_copy(destination: Path) -> Path:
