@@ -143,34 +143,8 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
     query_sizes = _check_sizes(query_sizes, len(queries), "query_sizes")
     reference_sizes = _check_sizes(reference_sizes, len(references), "reference_sizes")
     bounds = _chunk_bounds(len(queries), len(references), chunk_size)
-    cache = open_cache(
-        cache_dir,
-        {
-            "kind": "matrix" if n_neighbors is None else "nearest",
-            "n_neighbors": n_neighbors,
-            "compressor": f"{type(compressor).__module__}.{type(compressor).__qualname__}",
-            "level": compressor.level,
-            "sep": sep.hex(),
-            "queries": queries.digest,
-            "references": references.digest,
-            "n_queries": len(queries),
-            "n_references": len(references),
-            "chunk_rows": bounds[0][1] - bounds[0][0] if bounds else 0,
-        },
-    )
-    width = len(references) if n_neighbors is None else n_neighbors
-    names = ("distances",) if n_neighbors is None else ("distances", "indices")
-    # a cached search of the same job that kept more neighbours serves this one by slicing
-    wider = [] if n_neighbors is None else wider_caches(cache)
-    results, pending = {}, []
-    for index, (start, stop) in enumerate(bounds):
-        stored = cache.load(index, {name: (stop - start, width) for name in names})
-        if stored is None:
-            stored = _load_sliced(wider, index, stop - start, width)
-        if stored is None:
-            pending.append(index)
-        else:
-            results[index] = stored
+    cache = _job_cache(cache_dir, compressor, sep, queries, references, n_neighbors, bounds)
+    results, pending = _load_finished(cache, bounds, n_neighbors, len(references))
     n_pairs = len(queries) * len(references)
     pending_pairs = sum(bounds[i][1] - bounds[i][0] for i in pending) * len(references)
 
@@ -205,6 +179,44 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         cluster=cluster,
     )
     return [results[index] for index in range(len(bounds))], stats
+
+
+def _job_cache(cache_dir, compressor: Compressor, sep: bytes, queries: Corpus, references: Corpus, n_neighbors,
+               bounds):
+    """The cache of this job: its description is everything the results depend on."""
+    return open_cache(
+        cache_dir,
+        {
+            "kind": "matrix" if n_neighbors is None else "nearest",
+            "n_neighbors": n_neighbors,
+            "compressor": f"{type(compressor).__module__}.{type(compressor).__qualname__}",
+            "level": compressor.level,
+            "sep": sep.hex(),
+            "queries": queries.digest,
+            "references": references.digest,
+            "n_queries": len(queries),
+            "n_references": len(references),
+            "chunk_rows": bounds[0][1] - bounds[0][0] if bounds else 0,
+        },
+    )
+
+
+def _load_finished(cache, bounds, n_neighbors, n_references: int) -> tuple[dict[int, dict], list[int]]:
+    """The chunks already in the cache (by index) and the indices of those still to compute."""
+    width = n_references if n_neighbors is None else n_neighbors
+    names = ("distances",) if n_neighbors is None else ("distances", "indices")
+    # a cached search of the same job that kept more neighbours serves this one by slicing
+    wider = [] if n_neighbors is None else wider_caches(cache)
+    results, pending = {}, []
+    for index, (start, stop) in enumerate(bounds):
+        stored = cache.load(index, {name: (stop - start, width) for name in names})
+        if stored is None:
+            stored = _load_sliced(wider, index, stop - start, width)
+        if stored is None:
+            pending.append(index)
+        else:
+            results[index] = stored
+    return results, pending
 
 
 def _load_sliced(wider, index: int, n_rows: int, width: int) -> dict[str, np.ndarray] | None:
