@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 import lz4.frame
 import numpy as np
+import pyppmd
 import pyzstd
 
 from npc._validation import InvalidInputError, check_int
@@ -30,6 +31,7 @@ __all__ = [
     "LzmaCompressor",
     "Lz4Compressor",
     "ZstdCompressor",
+    "PpmdCompressor",
     "get_compressor",
     "register_compressor",
     "available_compressors",
@@ -341,6 +343,58 @@ class ZstdCompressor(Compressor):
         return Prefix(head, lambda data: len(compress(data, mode)))
 
 
+class PpmdCompressor(Compressor):
+    """``pyppmd.compress``: PPMd (variant H by default, as in 7-Zip); the level is the model order.
+
+    Parameters
+    ----------
+    level : int, optional
+        Model order, 2 to 64 (default 6).
+    mem_size : int, default 16 MiB
+        Model memory in bytes (pyppmd's default). PPMd restarts (variant H) or trims
+        (variant I) its model when it is full; texts of a few KB never fill 16 MiB.
+    variant : {"H", "I"}, default "H"
+        PPMd variant: "H" is 7-Zip's PPMd7, "I" (revision 1) pyppmd's own default.
+
+    Notes
+    -----
+    pyppmd's encoder state cannot be copied, so a prefix recompresses the head with every
+    tail. ``spec`` names the memory and variant only when they differ from the defaults.
+    """
+
+    name = "ppmd"
+    default_level = 6
+    levels = range(2, 65)
+
+    def __init__(self, level: int | None = None, *, mem_size: int = 16 << 20, variant: str = "H"):
+        super().__init__(level)
+        if variant not in ("H", "I"):
+            raise ValueError(f"The PPMd variant must be 'H' or 'I'; got {variant!r}.")
+        if isinstance(mem_size, bool) or not isinstance(mem_size, (int, np.integer)) or not 2**11 <= mem_size < 2**32:
+            raise ValueError(f"mem_size must be an int of bytes in [2048, 2**32); got {mem_size!r}.")
+        self.mem_size = int(mem_size)
+        self.variant = variant
+
+    def compress(self, data: bytes) -> bytes:
+        return pyppmd.compress(data, max_order=self.level, mem_size=self.mem_size, variant=self.variant)
+
+    @property
+    def spec(self) -> str:
+        spec = super().spec
+        if self.mem_size != 16 << 20:
+            spec += f"-m{self.mem_size}"
+        return spec if self.variant == "H" else spec + f"-{self.variant}"
+
+    def __repr__(self) -> str:
+        return f"PpmdCompressor(level={self.level!r}, mem_size={self.mem_size!r}, variant={self.variant!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and (other.mem_size, other.variant) == (self.mem_size, self.variant)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__qualname__, self.level, self.mem_size, self.variant))
+
+
 _REGISTRY: dict[str, Callable[..., Compressor]] = {}
 
 
@@ -420,6 +474,7 @@ for _cls in (
     LzmaCompressor,
     Lz4Compressor,
     ZstdCompressor,
+    PpmdCompressor,
 ):
     register_compressor(_cls.name, _cls)
 del _cls
