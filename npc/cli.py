@@ -85,6 +85,12 @@ def _compressor_classifier_model(options: argparse.Namespace) -> CompressorClass
     return CompressorClassifier() if options.level is None else CompressorClassifier(level=options.level)
 
 
+def _ppm_model(options: argparse.Namespace):
+    from npc.ppm import PPMClassifier  # numba loads only for this model
+
+    return PPMClassifier()
+
+
 @dataclass(frozen=True)
 class Model:
     """One ``--model``: what it is, how to build it, and which :data:`MODEL_OPTIONS` it takes.
@@ -113,6 +119,8 @@ MODELS: dict[str, Model] = {
                    _baseline_model(name), _KNN if name.endswith("-knn") else ()) for name in BASELINES},
     "compressor-classifier": Model("one zstd compressor primed per class; --level is zstd's",
                                    _compressor_classifier_model, ("level",)),
+    "ppm": Model("a PPM model per class (npc.PPMClassifier): the class that codes the text in the fewest bits",
+                 _ppm_model),
 }
 """``--model`` name -> :class:`Model`."""
 

@@ -168,7 +168,8 @@ class PPMClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Class labels of the texts in ``X``: the class of the fewest bits."""
-        return self.classes_[np.argmin(self.code_lengths(X), axis=1)]
+        bits = self.code_lengths(X)
+        return self.classes_[np.argmin(bits, axis=1)]
 
     def predict_proba(self, X):
         """Class probabilities, proportional to ``2 ** -bits`` (see Notes)."""

@@ -5,6 +5,7 @@ import random
 import zlib
 
 import lz4.frame
+import pyppmd
 import pytest
 import pyzstd
 
@@ -29,10 +30,11 @@ ONE_SHOT = {
     "lzma": lambda data, level: lzma.compress(data, preset=level),
     "lz4": lambda data, level: lz4.frame.compress(data, compression_level=level),
     "zstd": lambda data, level: pyzstd.compress(data, level),
+    "ppmd": lambda data, level: pyppmd.compress(data, max_order=level, mem_size=16 << 20, variant="H"),
 }
 LEVELS = {
     "gzip": [1, 9], "zlib": [0, 6], "deflate": [9], "bz2": [1, 9], "lzma": [0, 6],
-    "lz4": [0, 3, 16], "zstd": [-5, 1, 3, 19],
+    "lz4": [0, 3, 16], "zstd": [-5, 1, 3, 19], "ppmd": [2, 6, 16],
 }
 EDGE_CASES = [b"", b"\x00", b"\x00" * 1000, bytes(range(256)) * 4, "ñ 日本 🙂 مرحبا".encode()]
 
@@ -153,3 +155,19 @@ def test_bz2_size_at_every_level_around_the_one_block_limit():
         assert [compressor.compressed_size(data) for data in inputs] == [
             len(bz2.compress(data, level)) for data in inputs
         ]
+
+
+def test_ppmd_memory_and_variant_are_constructor_arguments(real_texts):
+    from npc.compressors import PpmdCompressor
+
+    compressor = PpmdCompressor(4, mem_size=1 << 20, variant="I")
+    data = " ".join(real_texts[:40]).encode()
+    assert compressor.compressed_size(data) == len(pyppmd.compress(data, max_order=4, mem_size=1 << 20, variant="I"))
+    assert compressor.spec == "ppmd-4-m1048576-I" and get_compressor("ppmd").spec == "ppmd-6"
+    assert compressor != PpmdCompressor(4) and PpmdCompressor(4) == get_compressor("ppmd", 4)
+    with pytest.raises(ValueError, match="variant must be 'H' or 'I'"):
+        PpmdCompressor(variant="J")
+    with pytest.raises(ValueError, match="mem_size must be an int"):
+        PpmdCompressor(mem_size=100)
+    with pytest.raises(ValueError, match="Level 1 is out of range for compressor 'ppmd'"):
+        get_compressor("ppmd", 1)
