@@ -3,10 +3,11 @@
 Sections, per data set (full training split; test rows spread evenly over the test split:
 200 for R8, 150 for Ohsumed):
 
-- ``selection``: PPMClassifier's order (2-6) and escape (C, D) chosen on the training
-  split only: models fitted on four fifths (stratified, seed 0) score 300 rows spread
-  over the held-out fifth; the best mean accuracy over the data sets gives the class
-  defaults, the best per data set is the model timed below (ties: lower order, then D).
+- ``selection``: PPMClassifier's order (2-6), escape (C, D) and updates (update
+  exclusion or full) chosen on the training split only: models fitted on four fifths
+  (stratified, seed 0) score 300 rows spread over the held-out fifth; the best mean
+  accuracy over the data sets gives the class defaults, the best per data set is the
+  model timed below (ties: lower order, then D, then update exclusion).
 - ``compare``: ms per prediction (this process's CPU time per query; median and mean)
   and accuracy on the same test rows of PPMClassifier, the PPMd class model that
   re-encodes every class text per query (``len(pyppmd.compress(class_text + query)) -
@@ -41,7 +42,7 @@ from npc.ppm import PPMClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_ROWS = {"r8": 200, "ohsumed": 150}
-ORDERS, ESCAPES = (2, 3, 4, 5, 6), ("C", "D")
+ORDERS, ESCAPES, UPDATES = (2, 3, 4, 5, 6), ("C", "D"), ("exclusion", "full")
 HELD_OUT_ROWS = 300
 PPMD = {"max_order": 6, "mem_size": 64 << 20, "variant": "H"}
 
@@ -51,21 +52,27 @@ def spread(n_total: int, n: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_total - 1, n).round().astype(int))
 
 
+def parameters(key: str) -> dict:
+    """PPMClassifier parameters of a selection key such as ``"3D"`` or ``"3D full"``."""
+    return {"order": int(key[0]), "escape": key[1], "update_exclusion": not key.endswith("full")}
+
+
 def selection(train_texts, train_labels) -> dict:
-    """Held-out accuracy of every (order, escape) on the training split."""
+    """Held-out accuracy of every (order, escape, updates) on the training split."""
     fit_x, held_x, fit_y, held_y = train_test_split(train_texts, train_labels, test_size=0.2, random_state=0,
                                                     stratify=train_labels)
     rows = spread(len(held_x), HELD_OUT_ROWS)
     queries, truth = [held_x[i] for i in rows], held_y[rows]
-    return {f"{order}{escape}": float(np.mean(PPMClassifier(order, escape=escape).fit(fit_x, fit_y).predict(queries)
-                                              == truth))
-            for order in ORDERS for escape in ESCAPES}
+    keys = [f"{order}{escape}" + (" full" if updates == "full" else "")
+            for updates in UPDATES for order in ORDERS for escape in ESCAPES]
+    return {key: float(np.mean(PPMClassifier(**parameters(key)).fit(fit_x, fit_y).predict(queries) == truth))
+            for key in keys}
 
 
-def best(accuracies: dict) -> tuple[int, str]:
-    """The best key of ``{"3C": accuracy, ...}``; ties go to the lower order, then to D."""
-    key = max(accuracies, key=lambda k: (accuracies[k], -int(k[:-1]), k[-1]))
-    return int(key[:-1]), key[-1]
+def best(accuracies: dict) -> dict:
+    """Parameters of the best key; ties go to the lower order, then to D, then to update exclusion."""
+    key = max(accuracies, key=lambda k: (accuracies[k], -int(k[0]), k[1], not k.endswith("full")))
+    return parameters(key)
 
 
 def timed_predictions(predict_one, queries) -> tuple[list, list[float]]:
@@ -96,15 +103,15 @@ def summary(predictions, seconds, truth) -> dict:
             "ms_per_prediction_mean": 1000 * statistics.fmean(seconds)}
 
 
-def compare(name: str, order: int, escape: str) -> dict:
+def compare(name: str, params: dict) -> dict:
     """Accuracy, ms per prediction and memory of the three class models on the same test rows."""
     train, test = load_dataset(name, "train"), load_dataset(name, "test")
     rows = spread(len(test.texts), TEST_ROWS[name])
     queries, truth = [test.texts[i] for i in rows], test.labels[rows]
-    result = {"test_rows": len(rows), "train_texts": len(train.texts), "order": order, "escape": escape}
+    result = {"test_rows": len(rows), "train_texts": len(train.texts), "parameters": params}
 
     started = time.process_time()
-    ppm = PPMClassifier(order, escape=escape).fit(train.texts, train.labels)
+    ppm = PPMClassifier(**params).fit(train.texts, train.labels)
     result["ppm_fit_seconds"] = time.process_time() - started
     ppm.predict(queries[:1])  # compiles the kernel (numba caches it on disk afterwards)
     predictions, seconds = timed_predictions(lambda q: ppm.predict([q])[0], queries)
@@ -128,7 +135,7 @@ def compare(name: str, order: int, escape: str) -> dict:
 
 
 def coder_check(train, queries, ppmd_differences: np.ndarray, truth) -> dict:
-    """PPMClassifier(order 6, D) bits / 8 against PPMd's size differences, pair by pair."""
+    """PPMClassifier(order 6, D, update exclusion) bits / 8 against PPMd's size differences, pair by pair."""
     model = PPMClassifier(6, escape="D").fit(train.texts, train.labels)
     ours = model.code_lengths(queries) / 8
     theirs = ppmd_differences.astype(float)
@@ -156,8 +163,8 @@ def run_benchmark(names=tuple(TEST_ROWS)) -> dict:
         train = load_dataset(name, "train")
         result["selection"][name] = selection(train.texts, train.labels)
     mean = {key: statistics.fmean(result["selection"][name][key] for name in names) for key in result["selection"][names[0]]}
-    result["selected_defaults"] = dict(zip(("order", "escape"), best(mean)))
-    result["datasets"] = {name: compare(name, *best(result["selection"][name])) for name in names}
+    result["selected_defaults"] = best(mean)
+    result["datasets"] = {name: compare(name, best(result["selection"][name])) for name in names}
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return result
@@ -177,19 +184,21 @@ def to_markdown(result: dict) -> str:
         "",
         f"Held-out accuracy (fit on a stratified 4/5 of train, {HELD_OUT_ROWS} rows of the other fifth):",
         "",
-        "| data set | " + " | ".join(result["selection"][next(iter(result["selection"]))]) + " |",
-        "| --- |" + " --- |" * len(result["selection"][next(iter(result["selection"]))]),
+        "| data set | updates | " + " | ".join(f"{o}{e}" for o in ORDERS for e in ESCAPES) + " |",
+        "| --- | --- |" + " --- |" * (len(ORDERS) * len(ESCAPES)),
     ]
     for name, accuracies in result["selection"].items():
-        lines.append(f"| {name} | " + " | ".join(f"{a:.3f}" for a in accuracies.values()) + " |")
-    defaults = result["selected_defaults"]
-    lines += ["", f"Best mean over the data sets (the class defaults): order {defaults['order']}, "
-              f"escape {defaults['escape']}. Each data set below uses its own best.", "",
+        for updates in UPDATES:
+            suffix = " full" if updates == "full" else ""
+            lines.append(f"| {name} | {updates} | " + " | ".join(
+                f"{accuracies[f'{o}{e}{suffix}']:.3f}" for o in ORDERS for e in ESCAPES) + " |")
+    lines += ["", f"Best mean over the data sets (the class defaults): {_describe(result['selected_defaults'])}. "
+              "Each data set below uses its own best.", "",
               "## Test rows: accuracy and ms per prediction", "",
               "| data set | rows | model | accuracy | ms/prediction (median) | mean | memory |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, r in result["datasets"].items():
-        models = [(f"PPMClassifier (order {r['order']}, {r['escape']})", r["ppm"],
+        models = [(f"PPMClassifier ({_describe(r['parameters'])})", r["ppm"],
                    f"{r['ppm']['model_bytes'] / 2**20:.1f} MiB ({r['ppm']['contexts']:,} contexts)"),
                   ("PPMd re-encoding (pyppmd, order 6, 64 MiB, H)", r["ppmd_reencoding"],
                    f"64 MiB per encoder; class texts {r['class_text_bytes'] / 2**20:.1f} MiB"),
@@ -215,15 +224,20 @@ def to_markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _describe(params: dict) -> str:
+    updates = "update exclusion" if params["update_exclusion"] else "full updates"
+    return f"order {params['order']}, escape {params['escape']}, {updates}"
+
+
 WHY_THEY_DIFFER = (
     "Why they differ: PPMd var. H is a different PPM than the one PPMClassifier computes. It "
     "estimates escapes with SEE (secondary escape estimation: adaptive escape counts per context "
     "class) instead of a fixed method C/D formula, gives new contexts inherited counts (information "
     "inheritance) instead of starting them empty, codes binary (one-symbol) contexts with their own "
-    "adaptive model, updates only the contexts it visited (update exclusion) and rescales counts, "
+    "adaptive model, increments counts by more than one and halves them when they grow large, "
     "and its sizes are whole bytes of a range coder (a few bytes of end marker and flush per "
     "stream, so each difference carries about a byte of rounding). PPMClassifier sums "
-    "exact -log2 p of its own variant (full updates, no SEE), so it can only be compared "
+    "exact -log2 p of its own variant (escape D, update exclusion, no SEE), so it can only be compared "
     "with PPMd in trend, not byte for byte; its exactness is tested against a naive "
     "implementation of the same variant (tests/test_ppm.py).")
 

@@ -122,7 +122,7 @@ def _overlay_slot(keys, syms, stamps, generation, mask, key, symbol):
 
 @_jit
 def code_lengths(queries, query_starts, tails, tail_starts, table, table_starts, ctx_info, pair_syms,
-                 pair_counts, order, escape_d):
+                 pair_counts, order, escape_d, update_exclusion):
     """Adaptive code length in bits of every query after every class's text.
 
     ``queries[query_starts[q]:query_starts[q + 1]]`` is query ``q``; ``tails`` holds the
@@ -236,8 +236,9 @@ def code_lengths(queries, query_starts, tails, tail_starts, table, table_starts,
                             ps = p_next[ps]
                 if found < 0:
                     total_bits += math.log2(256 - n_excluded)
-                # Learn the symbol in every context of the position (full updates).
-                for k in range(top + 1):
+                # Learn the symbol in the contexts of the position: all (full updates), or
+                # those the coder visited, where it was coded or escaped (update exclusion).
+                for k in range(max(found, 0) if update_exclusion else 0, top + 1):
                     key = hashes[k]
                     row = rows[k] if k >= found else _find_context(table, t_offset, t_capacity, key)
                     slot = _context_slot(c_keys, c_stamps, generation, mask, key)

@@ -40,6 +40,10 @@ class PPMClassifier(ClassifierMixin, BaseEstimator):
         Escape method: "C" (Moffat) gives a context with ``n`` symbol occurrences of
         ``d`` distinct bytes the escape probability ``d / (n + d)`` and a byte seen ``c``
         times ``c / (n + d)``; "D" (Howard) gives ``d / (2n)`` and ``(2c - 1) / (2n)``.
+    update_exclusion : bool, default True
+        Count a byte only in the contexts the coder visited for it (from the longest down
+        to the one that coded it), as PPMC and PPMd do; ``False`` counts it in every
+        context of orders ``0..order`` (plain n-gram counts).
     max_memory : int or None, default None
         Largest model per class, in bytes (see Notes); ``None`` for no limit.
     sep : str or bytes, default " "
@@ -62,14 +66,17 @@ class PPMClassifier(ClassifierMixin, BaseEstimator):
     context the coder escaped from are excluded from every lower order: their counts
     leave the totals and they cannot be coded there), contexts never seen and contexts
     whose every byte is excluded cost nothing, and the last resort (order -1) is uniform
-    over the 256 byte values less the excluded ones. Counts are updated in every order
-    (no update exclusion), which makes the statistics of a text plain n-gram counts, built
-    once with numpy. A query's first contexts reach back into the end of the class text.
+    over the 256 byte values less the excluded ones. With update exclusion (PPMC's and
+    PPMd's rule) a byte is counted in the context that coded it and the longer ones it
+    escaped from; a class text's counts are then computed at once with numpy (order ``k``
+    counts the occurrences where the order-``k + 1`` pair is new). A query's first
+    contexts reach back into the end of the class text.
 
-    The defaults (order 3, escape "D") are the best of orders 2-6 and escapes C and D on
-    held-out parts of the R8 and Ohsumed training splits (a stratified fifth of each,
-    models fitted on the rest); ``python -m experiments.bench_ppm`` records the selection.
-    To choose them for other data, use ``GridSearchCV`` on the training data.
+    The defaults (order 3, escape "D", update exclusion) are the best of orders 2-6,
+    escapes C and D and both update rules on held-out parts of the R8 and Ohsumed
+    training splits (a stratified fifth of each, models fitted on the rest); ``python -m
+    experiments.bench_ppm`` records the selection (results/bench_ppm.md). To choose them
+    for other data, use ``GridSearchCV`` on the training data.
 
     Memory: a class's statistics take about 56 bytes per context and 5 per (context,
     byte) pair (``model_bytes_``). When they exceed ``max_memory``, the class keeps the
@@ -102,13 +109,15 @@ class PPMClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "order": [Interval(Integral, 0, 16, closed="both")],
         "escape": [StrOptions({"C", "D"})],
+        "update_exclusion": ["boolean"],
         "max_memory": [Interval(Integral, 1, None, closed="left"), None],
         "sep": [str, bytes],
     }
 
-    def __init__(self, order=3, *, escape="D", max_memory=None, sep=" "):
+    def __init__(self, order=3, *, escape="D", update_exclusion=True, max_memory=None, sep=" "):
         self.order = order
         self.escape = escape
+        self.update_exclusion = update_exclusion
         self.max_memory = max_memory
         self.sep = sep
 
@@ -130,7 +139,7 @@ class PPMClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, codes = np.unique(labels, return_inverse=True)
         sep = encode_text(self.sep)
         models = [_count_contexts(b"".join(texts[i] + sep for i in np.flatnonzero(codes == code)),
-                                  self.order, self.max_memory)
+                                  self.order, self.update_exclusion, self.max_memory)
                   for code in range(len(self.classes_))]
         self._tables = np.concatenate([m["table"] for m in models])
         self._table_starts = np.cumsum([0] + [len(m["table"]) for m in models])
@@ -164,7 +173,7 @@ class PPMClassifier(ClassifierMixin, BaseEstimator):
         starts = np.cumsum([0] + [len(text) for text in texts])
         return _ppm_kernel.code_lengths(queries, starts, self._tails, self._tail_starts, self._tables,
                                         self._table_starts, self._ctx_info, self._pair_syms, self._pair_counts,
-                                        self.order, self.escape == "D")
+                                        self.order, self.escape == "D", self.update_exclusion)
 
     def predict(self, X):
         """Class labels of the texts in ``X``: the class of the fewest bits."""
@@ -179,7 +188,26 @@ class PPMClassifier(ClassifierMixin, BaseEstimator):
         return probabilities / probabilities.sum(axis=1, keepdims=True)
 
 
-def _count_contexts(data: bytes, order: int, max_memory: int | None) -> dict:
+def _visited(first_occurrences: np.ndarray, n: int, order: int) -> np.ndarray:
+    """Which (order k, position i) occurrences an update-excluding coder counts.
+
+    Occurrences are laid out order by order (positions ``k..n-1`` for order ``k``). The
+    coder codes the byte at ``i`` in its longest context where the byte was seen before
+    and counts it there and above, so order ``k`` counts it when the order-``k + 1`` pair
+    occurs at ``i`` for the first time (or has no context there, or ``k`` is the top).
+    """
+    is_first = np.zeros(sum(n - k for k in range(order + 1) if k < n), dtype=bool)
+    is_first[first_occurrences] = True
+    counted = np.ones_like(is_first, dtype=np.int32)
+    offset = 0
+    for k in range(min(order, n - 1)):
+        above = offset + n - k
+        counted[offset + 1:above] = is_first[above:above + n - k - 1]
+        offset = above
+    return counted
+
+
+def _count_contexts(data: bytes, order: int, update_exclusion: bool, max_memory: int | None) -> dict:
     """Statistics of one class text: its context table, contexts, pairs and tail."""
     stream = np.frombuffer(data, dtype=np.uint8)
     hashes = _ppm_kernel.context_hashes(stream, order)
@@ -192,7 +220,11 @@ def _count_contexts(data: bytes, order: int, max_memory: int | None) -> dict:
     new_pair[1:] = (keys[1:] != keys[:-1]) | (symbols[1:] != symbols[:-1])
     pair_starts = np.flatnonzero(new_pair)
     pair_keys, pair_syms, first_seen = keys[pair_starts], symbols[pair_starts], positions[pair_starts]
-    pair_counts = np.diff(np.append(pair_starts, len(keys))).astype(np.int32)
+    if update_exclusion:
+        counted = _visited(by_pair[pair_starts], len(stream), order)[by_pair]
+        pair_counts = np.add.reduceat(counted, pair_starts).astype(np.int32)
+    else:
+        pair_counts = np.diff(np.append(pair_starts, len(keys))).astype(np.int32)
     truncated = False
     if max_memory is not None:
         keep = _pairs_within(pair_keys, first_seen, max_memory)

@@ -18,13 +18,17 @@ TRAIN = ["the cat sat on the mat", "a cat and a kitten", "stocks fell sharply", 
 LABELS = ["pets", "pets", "finance", "finance"]
 
 
-def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, learned: int | None = None) -> float:
+def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, learned: int | None = None,
+                      update_exclusion: bool = True) -> float:
     """Bits of ``query`` after ``class_text`` (whose first ``learned`` bytes were counted, default
     all): the documented variant, with dicts of Counters."""
     counts = defaultdict(Counter)
 
     def learn(data, i):
-        for k in range(min(order, i) + 1):
+        top = min(order, i)
+        seen = [k for k in range(top + 1) if counts[data[i - k:i]][data[i]] > 0]
+        lowest = max(seen, default=0) if update_exclusion else 0
+        for k in range(lowest, top + 1):
             counts[data[i - k:i]][data[i]] += 1
 
     for i in range(len(class_text) if learned is None else learned):
@@ -33,7 +37,7 @@ def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, 
     for i in range(len(class_text), len(data)):
         symbol, excluded = data[i], set()
         for k in range(min(order, i), -1, -1):
-            live = {s: c for s, c in counts.get(data[i - k:i], {}).items() if s not in excluded}
+            live = {s: c for s, c in counts.get(data[i - k:i], {}).items() if s not in excluded and c > 0}
             if not live:
                 continue
             n, d = sum(live.values()), len(live)
@@ -50,32 +54,37 @@ def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, 
 
 
 def test_tiny_case_by_hand():
-    # Class text "abab", order 1. Counts: order 0 {a: 2, b: 2}; after "a" {b: 2}; after "b" {a: 1}.
-    # Query "abc" (its first context is the class text's last byte, "b"):
+    # Class text "abab", order 1, query "abc" (its first context is the class text's last byte).
+    # Full updates: order 0 {a: 2, b: 2}; after "a" {b: 2}; after "b" {a: 1}.
     #   a after "b": {a: 1}               D: (2*1-1)/(2*1) = 1/2    C: 1/(1+1) = 1/2
     #   b after "a": {b: 2}               D: (2*2-1)/(2*2) = 3/4    C: 2/(2+1) = 2/3
     #   c after "b": {a: 2}, escape       D: 1/(2*2) = 1/4          C: 1/(2+1) = 1/3
     #     order 0 {a: 3, b: 3}, a excluded -> {b: 3}, escape
     #                                     D: 1/(2*3) = 1/6          C: 1/(3+1) = 1/4
     #     order -1: 256 - 2 excluded bytes: 1/254
-    d = PPMClassifier(1, escape="D", sep="").fit(["abab"], ["x"])
-    c = PPMClassifier(1, escape="C", sep="").fit(["abab"], ["x"])
-    assert d.code_lengths(["abc"])[0, 0] == pytest.approx(-math.log2(1 / 2 * 3 / 4 * 1 / 4 * 1 / 6 * 1 / 254))
-    assert c.code_lengths(["abc"])[0, 0] == pytest.approx(-math.log2(1 / 2 * 2 / 3 * 1 / 3 * 1 / 4 * 1 / 254))
-    # The class statistics are not changed by coding a query: the same query costs the same again.
-    assert d.code_lengths(["abc", "abc"]).tolist() == [d.code_lengths(["abc"])[0].tolist()] * 2
+    # Update exclusion: the last "b" of "abab" and the query's "a" and "b" were coded at
+    # order 1, so order 0 keeps {a: 2, b: 1}: excluding a leaves {b: 1}, escape D 1/2, C 1/2.
+    cases = {("D", False): [1 / 2, 3 / 4, 1 / 4, 1 / 6, 1 / 254], ("C", False): [1 / 2, 2 / 3, 1 / 3, 1 / 4, 1 / 254],
+             ("D", True): [1 / 2, 3 / 4, 1 / 4, 1 / 2, 1 / 254], ("C", True): [1 / 2, 2 / 3, 1 / 3, 1 / 2, 1 / 254]}
+    for (escape, update_exclusion), probabilities in cases.items():
+        clf = PPMClassifier(1, escape=escape, update_exclusion=update_exclusion, sep="").fit(["abab"], ["x"])
+        assert clf.code_lengths(["abc"])[0, 0] == pytest.approx(-sum(map(math.log2, probabilities)))
+        # The class statistics are not changed by coding a query: the same query costs the same again.
+        assert clf.code_lengths(["abc", "abc"]).tolist() == [clf.code_lengths(["abc"])[0].tolist()] * 2
 
 
 @pytest.mark.parametrize("escape", ["C", "D"])
-def test_code_lengths_equal_a_naive_ppm(escape):
+@pytest.mark.parametrize("update_exclusion", [True, False])
+def test_code_lengths_equal_a_naive_ppm(escape, update_exclusion):
     rng = random.Random(0)
     for _ in range(40):
         order = rng.randint(0, 5)
         texts = [bytes(rng.choice(b"abcde ") for _ in range(rng.randint(1, 40))) for _ in range(4)]
         labels = [0, 1, 0, 2]
         queries = [bytes(rng.choice(b"abcdefg \xff") for _ in range(rng.randint(0, 30))) for _ in range(4)]
-        clf = PPMClassifier(order, escape=escape).fit(texts, labels)
-        expected = [[naive_code_length(b"".join(t + b" " for t, y in zip(texts, labels) if y == code), q, order, escape)
+        clf = PPMClassifier(order, escape=escape, update_exclusion=update_exclusion).fit(texts, labels)
+        expected = [[naive_code_length(b"".join(t + b" " for t, y in zip(texts, labels) if y == code), q, order, escape,
+                                       update_exclusion=update_exclusion)
                      for code in clf.classes_] for q in queries]
         np.testing.assert_allclose(clf.code_lengths(queries), expected, rtol=1e-12, atol=1e-9)
 
@@ -122,7 +131,8 @@ def test_memory_limit_keeps_the_earliest_pairs():
 
 def test_estimator_contract():
     clf = PPMClassifier(2, escape="C").fit(TRAIN * 2, LABELS * 2)
-    assert clone(clf).get_params() == {"order": 2, "escape": "C", "max_memory": None, "sep": " "}
+    assert clone(clf).get_params() == {"order": 2, "escape": "C", "update_exclusion": True, "max_memory": None,
+                                       "sep": " "}
     restored = pickle.loads(pickle.dumps(clf))
     assert np.array_equal(restored.code_lengths(TRAIN), clf.code_lengths(TRAIN))
     assert restored.model_bytes_ == clf.model_bytes_ > 0
