@@ -14,6 +14,7 @@ __all__ = [
     "NCDClassifierCV",
     "NCDTransformer",
     "CompressorClassifier",
+    "PPMClassifier",
     # baselines
     "CosineKNNClassifier",
     "tfidf_logistic_regression",
@@ -52,6 +53,7 @@ _LAZY = {
     "NCDClassifierCV": "npc.model_selection",
     "NCDTransformer": "npc.transformer",
     "CompressorClassifier": "npc.compressor_classifier",
+    "PPMClassifier": "npc.ppm",
     "CosineKNNClassifier": "npc.baselines",
     "tfidf_logistic_regression": "npc.baselines",
     "make_baseline": "npc.baselines",

@@ -369,9 +369,9 @@ class PpmdCompressor(Compressor):
     def __init__(self, level: int | None = None, *, mem_size: int = 16 << 20, variant: str = "H"):
         super().__init__(level)
         if variant not in ("H", "I"):
-            raise ValueError(f"The PPMd variant must be 'H' or 'I'; got {variant!r}.")
-        if isinstance(mem_size, bool) or not isinstance(mem_size, (int, np.integer)) or not 2**11 <= mem_size < 2**32:
-            raise ValueError(f"mem_size must be an int of bytes in [2048, 2**32); got {mem_size!r}.")
+            raise InvalidInputError(f"The PPMd variant must be 'H' or 'I'; got {variant!r}.")
+        if not check_int(mem_size, "mem_size", minimum=2048) < 2**32:
+            raise InvalidInputError(f"mem_size must be below 2**32 bytes; got {mem_size!r}.")
         self.mem_size = int(mem_size)
         self.variant = variant
 

@@ -167,7 +167,9 @@ def test_ppmd_memory_and_variant_are_constructor_arguments(real_texts):
     assert compressor != PpmdCompressor(4) and PpmdCompressor(4) == get_compressor("ppmd", 4)
     with pytest.raises(ValueError, match="variant must be 'H' or 'I'"):
         PpmdCompressor(variant="J")
-    with pytest.raises(ValueError, match="mem_size must be an int"):
+    with pytest.raises(ValueError, match="mem_size must be an int >= 2048"):
         PpmdCompressor(mem_size=100)
+    with pytest.raises(ValueError, match="mem_size must be below 2\\*\\*32"):
+        PpmdCompressor(mem_size=2**32)
     with pytest.raises(ValueError, match="Level 1 is out of range for compressor 'ppmd'"):
         get_compressor("ppmd", 1)
