@@ -13,6 +13,8 @@ from experiments.runs import RUNS_DIR, RunSpec, has_split, load_run, load_split
 from experiments.scoring import paper_counting_correct, random_tie_credit, wilson_interval
 from npc.baselines import make_baseline
 from npc.compressor_classifier import CompressorClassifier
+from npc.datasets import _stratified_rows
+from npc.ppm import PPMClassifier
 from npc.vote import vote
 
 NOT_AVAILABLE = "not run: data not available offline"
@@ -148,15 +150,18 @@ def store_figures(spec: RunSpec, stored: dict) -> None:
 
 
 def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "tfidf-lr"),
-                compressors_per_class=(1, 3)) -> dict:
-    """Baselines and the class-conditional compressor fitted on the run's exact rows.
+                compressors_per_class=(1, 3), ppm_test_sample: int | None = None) -> dict:
+    """Baselines and the class models (zstd, PPM) fitted on the run's exact rows.
 
-    Results are kept in ``results/models/<run name>.json`` (with the commit that fitted
-    them) and reused; delete that file to fit again.
+    PPMClassifier (its defaults) scores a stratified seeded (0) sample of
+    ``ppm_test_sample`` of the run's queries when given and smaller (its cell then has
+    ``ppm-n_test``). Results are kept in ``results/models/<run name>.json`` (with the
+    commit that fitted them) and reused; delete that file to fit again.
     """
     stored = stored_figures(spec)
     models = {name: lambda name=name: make_baseline(name) for name in names}
     models.update({f"compressor-classifier-{n}": lambda n=n: CompressorClassifier(n) for n in compressors_per_class})
+    models["ppm"] = PPMClassifier
     missing = [name for name in models if name not in stored]
     if missing:
         train_texts, train_labels = load_split(spec.dataset, nb.config["reference_split"])
@@ -164,7 +169,13 @@ def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "t
         X = [train_texts[i] for i in nb.train_index]
         queries = [query_texts[i] for i in nb.test_index]
         for name in missing:
-            stored[name] = _fit_and_score(models[name](), X, train_labels[nb.train_index], queries, nb.truth)
+            rows = np.arange(len(queries))
+            if name == "ppm" and ppm_test_sample is not None and ppm_test_sample < len(queries):
+                rows = _stratified_rows(nb.truth, ppm_test_sample, 0, spec.name, "queries")
+            stored[name] = _fit_and_score(models[name](), X, train_labels[nb.train_index],
+                                          [queries[i] for i in rows], nb.truth[rows])
+            if len(rows) < len(queries):
+                stored[name]["n_test"] = len(rows)
             stored[name]["commit"] = git_commit()
             store_figures(spec, stored)
     cells = {}

@@ -72,7 +72,8 @@ def _main_rows(datasets, holdout_kind: str, with_reference_k1: bool):
                        _chosen(cells, "best_k", "best_k_accuracy"), cell("bow-knn"), cell("tfidf-knn"),
                        cell("tfidf-lr"), str(get("duplicates", PENDING)), cell("k1_without_duplicates")])
         extra.append([name, cell("k1"), _chosen(cells, "weighted_k", "weighted_accuracy"),
-                      cell("compressor-classifier-1"), cell("compressor-classifier-3"), _speed(cells)])
+                      cell("compressor-classifier-1"), cell("compressor-classifier-3"), cell("ppm"),
+                      cell("tfidf-lr"), _speed(cells)])
     return rows, extra, data, subsampled
 
 
@@ -88,7 +89,7 @@ def _speed(cells: dict) -> str:
     if "cpu_ms_per_prediction" not in cells:
         return PENDING
     return (f"gzip kNN {cells['cpu_ms_per_prediction']:.0f} · CPC-1 {cells['compressor-classifier-1-ms_per_prediction']:.2f}"
-            f" · TF-IDF+LR {cells['tfidf-lr-ms_per_prediction']:.3f}")
+            f" · PPM {cells['ppm-ms_per_prediction']:.2f} · TF-IDF+LR {cells['tfidf-lr-ms_per_prediction']:.3f}")
 
 
 MAIN_HEADER = ["data set", "paper (gzip, k=2)", "ours, paper's counting (k=2)", "honest k=1"]
@@ -96,7 +97,8 @@ MAIN_TAIL = ["k=2 nearest", "k=2 random (expected)", "k=2 random (one draw, seed
              "BoW-cosine kNN k=1", "TF-IDF-cosine kNN k=1", "TF-IDF+LR", "test items verbatim in train",
              "k=1 without them"]
 BEYOND_HEADER = ["data set", "gzip kNN k=1", "gzip kNN, distance-weighted (k on validation)",
-                 "CompressorClassifier (1 per class)", "CompressorClassifier (3 per class)", "ms per prediction"]
+                 "CompressorClassifier (1 per class)", "CompressorClassifier (3 per class)", "PPMClassifier",
+                 "TF-IDF+LR", "ms per prediction"]
 
 
 def _text_preparation_rows(data: dict) -> list[list]:
@@ -153,7 +155,10 @@ def in_distribution(command: str) -> dict:
         "(`npc classify --model char-tfidf-lr`) is left out of the tables: its fit takes minutes per set on this "
         "shared machine.",
         "CompressorClassifier (`npc/compressor_classifier.py`) = one zstd-9 compressor per class primed with the "
-        "class's training text (raw dictionary), no pairwise work. Speeds: gzip kNN = CPU ms per test item "
+        "class's training text (raw dictionary), no pairwise work. PPMClassifier (`npc/ppm.py`, defaults: "
+        "order 3, escape C, full updates, chosen on held-out training data in results/bench_ppm.md) = the exact "
+        "code length of the test item under each class's PPM model, fitted on the same full train split and "
+        "scored on the same test rows. Speeds: gzip kNN = CPU ms per test item "
         "from the run's wall time × jobs on a shared, busy 2-core machine; the others = wall ms per item "
         "in-process.",
         "AG News, DBpedia and Yahoo Answers have no train split here (only AG News' test split is present), "
@@ -203,7 +208,11 @@ FEW_SHOT_COLUMNS = {  # column -> how to read it from a seed's cells
     "TF-IDF-cosine kNN k=1": "tfidf-knn",
     "TF-IDF+LR": "tfidf-lr",
     "CompressorClassifier": "compressor-classifier-1",
+    "PPMClassifier": "ppm",
 }
+# PPMClassifier scores this stratified sample (seed 0) of each few-shot run's queries: on
+# the full test splits its 120 runs would take hours here (20news: ~60 ms per prediction).
+FEW_SHOT_PPM_TEST_SAMPLE = 500
 
 
 def few_shot(command: str) -> dict:
@@ -216,7 +225,8 @@ def few_shot(command: str) -> dict:
                 nb = neighbours(spec)
                 if nb is not None:
                     cells = gzip_cells(nb, None)
-                    cells.update(model_cells(spec, nb, names=("tfidf-knn", "tfidf-lr"), compressors_per_class=(1,)))
+                    cells.update(model_cells(spec, nb, names=("tfidf-knn", "tfidf-lr"), compressors_per_class=(1,),
+                                             ppm_test_sample=FEW_SHOT_PPM_TEST_SAMPLE))
                     per_seed.append(cells)
             data[f"{dataset}/{shots}"] = per_seed
             available = has_split(dataset, "test")
@@ -230,6 +240,8 @@ def few_shot(command: str) -> dict:
         "items, seed 0) and the shots come from the other half (disjoint rows).",
         "Published gzip few-shot figures on AG News (Mao et al., full test, mean ± 95 % CI; trained on the real "
         "train split): " + ", ".join(f"{k}: {v}" for k, v in reference.REFERENCE_FEW_SHOT_AG.items()) + ".",
+        f"PPMClassifier (`npc/ppm.py`, defaults) is scored on a stratified {FEW_SHOT_PPM_TEST_SAMPLE}-item sample "
+        "(seed 0) of each run's test items (all of them where there are fewer), the other columns on all of them.",
         "Run files: `results/runs/<set>__gzip-9__shots<N>-seed<S>.npz` (AG News: "
         f"`ag_news__gzip-9__test-rest__shots<N>-seed<S>__test{plan.AG_NEWS_TEST_HALF}.npz`).",
     ]
@@ -402,6 +414,7 @@ def imdb(command: str) -> dict:
             ["TF-IDF+LR", fmt(data["tfidf-lr"], sub, n), ""],
             ["CompressorClassifier (1 per class)", fmt(data["compressor-classifier-1"], sub, n), "FTCC: 0.691"],
             ["CompressorClassifier (3 per class)", fmt(data["compressor-classifier-3"], sub, n), "FTCC: 0.773"],
+            ["PPMClassifier (order 3, escape C)", fmt(data["ppm"], sub, n), ""],
         ]
     full_rows = _imdb_full_split_rows(data)
     sample = [] if spec is full else [f"test: stratified {plan.IMDB_TEST_SAMPLE} of 25,000 (seed 0)"]
@@ -411,6 +424,11 @@ def imdb(command: str) -> dict:
         "95 % Wilson intervals in brackets. `npc classify --train imdb --n-test "
         f"{plan.IMDB_TEST_SAMPLE}` evaluates the same rows (its default, k=2 ties to the nearest, is the second row)."),
         "Baselines fitted on the same training reviews, scored on the same test rows.",
+        *([] if nb is None else [
+            "ms per prediction (wall, in-process): " + ", ".join(
+                f"{label} {data[f'{key}-ms_per_prediction']:.2f}" for label, key in
+                (("TF-IDF+LR", "tfidf-lr"), ("CompressorClassifier (1 per class)", "compressor-classifier-1"),
+                 ("PPMClassifier", "ppm"))) + "."]),
         "Reference figures are on other splits (rasbt/nn_plus_gzip: his own 35k/10k split; FTCC: full IMDb).",
         "Full test split: `results/runs/imdb__<compressor>.npz`, every test review against every training review "
         "(`python -m experiments.runs --plan imdb_full --jobs 2`, resumable; timings and memory in "

@@ -120,6 +120,15 @@ def _overlay_slot(keys, syms, stamps, generation, mask, key, symbol):
     return slot
 
 
+@numba.njit(cache=True, inline="always")
+def _overlay_capacity(order, length):
+    """Slots for the (at most ``(order + 1) * length``) entries of one query, at half load."""
+    capacity = 64
+    while capacity < 2 * (order + 1) * length:
+        capacity *= 2
+    return capacity
+
+
 @_jit
 def code_lengths(queries, query_starts, tails, tail_starts, table, table_starts, ctx_info, pair_syms,
                  pair_counts, order, escape_d, update_exclusion):
@@ -136,10 +145,7 @@ def code_lengths(queries, query_starts, tails, tail_starts, table, table_starts,
     longest = 0
     for q in range(n_queries):
         longest = max(longest, query_starts[q + 1] - query_starts[q])
-    capacity = 64
-    while capacity < 2 * (order + 1) * longest:
-        capacity *= 2
-    mask = np.uint64(capacity - 1)
+    capacity = _overlay_capacity(order, longest)
     # Overlay of contexts: query-time total, new distinct symbols, head of their list.
     c_keys = np.zeros(capacity, dtype=np.uint64)
     c_stamps = np.zeros(capacity, dtype=np.int64)
@@ -169,6 +175,9 @@ def code_lengths(queries, query_starts, tails, tail_starts, table, table_starts,
             generation += 1
             start, stop = query_starts[q], query_starts[q + 1]
             length = stop - start
+            # Each query uses the start of the overlay arrays, sized to it: a short query
+            # after a long one keeps its slots close together (in cache).
+            mask = np.uint64(_overlay_capacity(order, length) - 1)
             buffer[n_tail:n_tail + length] = queries[start:stop]
             total_bits = 0.0
             for p in range(n_tail, n_tail + length):
