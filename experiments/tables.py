@@ -254,7 +254,7 @@ def few_shot(command: str) -> dict:
 def _full_split_cell(dataset: str, compressor: str, level: int) -> tuple[str, dict | None]:
     """The k=1 cell of one compressor on the full splits (a run of the compressors plan, or
     of the imdb_full plan for IMDb), with its figures."""
-    if dataset in plan.COMPRESSOR_FULL_SETS:
+    if dataset in plan.COMPRESSOR_FULL_SETS and (compressor, level) in plan.COMPRESSORS:
         spec, planned = plan.compressor_full_split(dataset, compressor, level), True
     else:
         spec, planned = RunSpec(dataset, compressor, level), dataset == "imdb" and (compressor, level) in plan.IMDB_FULL
