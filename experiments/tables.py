@@ -321,6 +321,8 @@ def compressors(command: str) -> dict:
         "of the run, one process, measured once per run and kept in `results/models/<run>.json` with the commit "
         "and machine (delete the entry to measure again); compare compressors with each other, not with other "
         "machines.",
+        "ppmd-6 is PPMd var. H (pyppmd, order 6, 16 MiB; `npc/compressors.py`), sample cells only: at "
+        "~0.2-4 ms per pair on this machine its full-split cells would take CPU-hours.",
         "lz4-12 is LZ4-HC; lzma-6 is the xz preset 6. k=2 with ties to the nearest equals k=1 by construction "
         "(two neighbours either agree or tie).",
         "k=1 on the full splits: every test item against the whole train split (`<set>__<compressor>.npz`; "
@@ -370,7 +372,7 @@ def plot_compressors(cells: list[dict]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    markers = dict(zip([f"{c}-{level}" for c, level in plan.COMPRESSORS], "o^sDvP*Xh<>"))
+    markers = dict(zip([f"{c}-{level}" for c, level in plan.COMPRESSORS + plan.SAMPLE_ONLY_COMPRESSORS], "o^sDvP*Xh<>p"))
     colours = dict(zip(plan.COMPRESSOR_DATASETS, plt.get_cmap("tab10").colors))
     figure, axes = plt.subplots(figsize=(8, 5.5))
     for cell in cells:
