@@ -13,7 +13,7 @@ Sections, per data set (full training split; test rows spread evenly over the te
   re-encodes every class text per query (``len(pyppmd.compress(class_text + query)) -
   len(pyppmd.compress(class_text))``, order 6, 64 MiB, variant H) and
   CompressorClassifier (zstd-9, one per class); model memory.
-- ``coder_check``: PPMClassifier's code lengths / 8 (order 6, escape D, as PPMd's order)
+- ``coder_check``: PPMClassifier's code lengths / 8 (order 6 as PPMd's, escape D, update exclusion as PPMd)
   against the PPMd size differences of the same pairs (every test row x every class).
 
 Usage::
@@ -136,7 +136,7 @@ def compare(name: str, params: dict) -> dict:
 
 def coder_check(train, queries, ppmd_differences: np.ndarray, truth) -> dict:
     """PPMClassifier(order 6, D, update exclusion) bits / 8 against PPMd's size differences, pair by pair."""
-    model = PPMClassifier(6, escape="D").fit(train.texts, train.labels)
+    model = PPMClassifier(6, escape="D", update_exclusion=True).fit(train.texts, train.labels)
     ours = model.code_lengths(queries) / 8
     theirs = ppmd_differences.astype(float)
     ratio = ours / np.maximum(theirs, 1)
@@ -209,7 +209,7 @@ def to_markdown(result: dict) -> str:
     lines += ["", "Speed-up of PPMClassifier over PPMd re-encoding (medians): " + ", ".join(
         f"{name} {r['speedup_vs_ppmd_median']:.0f}x" for name, r in result["datasets"].items()) + ".", "",
         "## Code lengths against a real coder", "",
-        "PPMClassifier(order=6, escape='D') bits / 8 against `len(pyppmd.compress(class_text + query)) - "
+        "PPMClassifier(order=6, escape='D', update_exclusion=True) bits / 8 against `len(pyppmd.compress(class_text + query)) - "
         "len(pyppmd.compress(class_text))` (order 6, 64 MiB, variant H) for every test row and class:", "",
         "| data set | pairs | ours / PPMd (median, quartiles) | mean bytes ours | PPMd | true class: ours | PPMd "
         "| Pearson r | same argmin | accuracy (order 6, D) |",
