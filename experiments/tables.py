@@ -322,7 +322,7 @@ def compressors(command: str) -> dict:
         "and machine (delete the entry to measure again); compare compressors with each other, not with other "
         "machines.",
         "ppmd-6 is PPMd var. H (pyppmd, order 6, 16 MiB; `npc/compressors.py`), sample cells only: at "
-        "~0.2-4 ms per pair on this machine its full-split cells would take CPU-hours.",
+        "0.5-5 ms per pair on this machine (column µs per pair) its full-split cells would take CPU-hours.",
         "lz4-12 is LZ4-HC; lzma-6 is the xz preset 6. k=2 with ties to the nearest equals k=1 by construction "
         "(two neighbours either agree or tie).",
         "k=1 on the full splits: every test item against the whole train split (`<set>__<compressor>.npz`; "
