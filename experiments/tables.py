@@ -238,6 +238,18 @@ FEW_SHOT_COLUMNS = {  # column -> how to read it from a seed's cells
 FEW_SHOT_PPM_TEST_SAMPLE = 500
 
 
+def _few_shot_speeds(data: dict) -> str:
+    """Mean ms per prediction of CompressorClassifier, PPMClassifier and TF-IDF+LR per few-shot data set."""
+    parts = []
+    for dataset in plan.FEW_SHOT:
+        cells = [c for shots in plan.SHOTS for c in data[f"{dataset}/{shots}"]]
+        if cells:
+            parts.append(f"{dataset} " + " · ".join(
+                f"{label} {np.mean([c[f'{key}-ms_per_prediction'] for c in cells]):.2f}"
+                for label, key in (("CPC-1", "compressor-classifier-1"), ("PPM", "ppm"), ("TF-IDF+LR", "tfidf-lr"))))
+    return "; ".join(parts) or PENDING
+
+
 def few_shot(command: str) -> dict:
     started = time.perf_counter()
     rows, data = [], {}
@@ -265,6 +277,7 @@ def few_shot(command: str) -> dict:
         "train split): " + ", ".join(f"{k}: {v}" for k, v in reference.REFERENCE_FEW_SHOT_AG.items()) + ".",
         f"PPMClassifier (`npc/ppm.py`, defaults) is scored on a stratified {FEW_SHOT_PPM_TEST_SAMPLE}-item sample "
         "(seed 0) of each run's test items (all of them where there are fewer), the other columns on all of them.",
+        "ms per prediction (wall, in-process, mean over a data set's cells): " + _few_shot_speeds(data) + ".",
         "Run files: `results/runs/<set>__gzip-9__shots<N>-seed<S>.npz` (AG News: "
         f"`ag_news__gzip-9__test-rest__shots<N>-seed<S>__test{plan.AG_NEWS_TEST_HALF}.npz`).",
     ]
