@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from npc import _ppm_kernel
+from npc._tags import TextInputMixin
 from npc._validation import check_labels, check_texts, encode_text
 
 __all__ = ["PPMClassifier"]
@@ -20,7 +21,7 @@ _CONTEXT_BYTES = 2 * 16 + 24
 _PAIR_BYTES = 5
 
 
-class PPMClassifier(ClassifierMixin, BaseEstimator):
+class PPMClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Predict the class whose PPM model codes the text in the fewest bits.
 
     ``fit`` counts, for every class, how often each byte follows each context of order

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from npc import NCDClassifier, NCDClassifierCV, NCDTransformer
 from npc.baselines import CosineKNNClassifier
 from npc.compressor_classifier import CompressorClassifier
+from npc.ppm import PPMClassifier
 from tests.conftest import read_split
 
 
@@ -104,6 +105,7 @@ ESTIMATORS = [
     NCDClassifier(n_neighbors=4, tie_break="shrink", weights="distance"),
     NCDClassifier(n_neighbors=2, tie_break="random", random_state=0),
     CompressorClassifier(),
+    PPMClassifier(2),
     CosineKNNClassifier(n_neighbors=3, vectorizer=CountVectorizer()),
     NCDClassifierCV({"n_neighbors": [1, 3], "tie_break": ["nearest", "shrink"]}, cv=3),
 ]
