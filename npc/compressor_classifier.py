@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from npc._tags import TextInputMixin
-from npc._validation import check_labels
+from npc._validation import check_labels, encode_text
 from npc.corpus import as_corpus
 
 __all__ = ["CompressorClassifier"]
@@ -94,7 +94,7 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         corpus = as_corpus(X, name="X")
         labels = check_labels(y, len(corpus))
         self.classes_, codes = np.unique(labels, return_inverse=True)
-        sep = self.sep.encode("utf-8") if isinstance(self.sep, str) else self.sep
+        sep = encode_text(self.sep)
         primes, owners = [], []
         for code in range(len(self.classes_)):
             members = np.flatnonzero(codes == code)

@@ -60,8 +60,19 @@ def _blocks_sigint(pid: int) -> bool:
     return bool(blocked & (1 << (signal.SIGINT - 1)))
 
 
+def _sigint_as_in_a_terminal() -> None:
+    """Run in the child before exec: Ctrl-C's default disposition, as a terminal gives it.
+
+    A test run started in the background of a non-interactive shell (``pytest &``) ignores
+    SIGINT, and an ignored signal is inherited and discarded even by ``sigwait``: npc would
+    rightly ignore the Ctrl-C, as ``nohup``-style callers ask, and the test would prove nothing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(env, delay: float, wait_for: str | None):
     process = subprocess.Popen([sys.executable, "-m", "npc", "classify", "--n-jobs", "2"], env=env, text=True,
+                               preexec_fn=_sigint_as_in_a_terminal,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     stderr, seen = [], threading.Event()
 
@@ -126,6 +137,7 @@ def test_child_processes_never_see_ctrl_c_and_a_second_one_stops_at_once(no_psut
     script = tmp_path / "routed.py"
     script.write_text(ROUTED)
     process = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ, PYTHONPATH=no_psutil), text=True,
+                               preexec_fn=_sigint_as_in_a_terminal,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     child = int(process.stdout.readline())
     time.sleep(0.5)
