@@ -19,10 +19,31 @@ from npc.kernel import compressed_sizes, nearest
 from npc.neighbors import drop_self
 from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
 
-__all__ = ["NCDClassifier"]
+__all__ = ["NCDClassifier", "NCDSearchMixin"]
 
 
-class NCDClassifier(TextInputMixin, VotingMixin, ClassifierMixin, BaseEstimator):
+class NCDSearchMixin:
+    """The training side of an NCD neighbour estimator: the encoded texts, their sizes, the search.
+
+    The estimator has the parameters ``compressor``, ``level``, ``sep``, ``n_jobs``,
+    ``cache_dir`` and ``verbose``; ``fit`` validates its own input, then calls
+    :meth:`_store_references`.
+    """
+
+    def _store_references(self, corpus):
+        self.compressor_ = get_compressor(self.compressor, self.level)
+        self.corpus_ = corpus
+        self.compressed_sizes_ = compressed_sizes(corpus, self.compressor_)
+        self.n_samples_fit_ = len(corpus)
+        return self
+
+    def _search(self, X, n_neighbors, **options):
+        return nearest(X, self.corpus_, n_neighbors, compressor=self.compressor_, sep=self.sep, n_jobs=self.n_jobs,
+                       cache_dir=self.cache_dir, verbose=self.verbose, reference_sizes=self.compressed_sizes_,
+                       **options)
+
+
+class NCDClassifier(NCDSearchMixin, TextInputMixin, VotingMixin, ClassifierMixin, BaseEstimator):
     """k-nearest-neighbour text classifier with the normalized compression distance.
 
     Training stores the texts; prediction compresses each query followed by every
@@ -130,17 +151,8 @@ class NCDClassifier(TextInputMixin, VotingMixin, ClassifierMixin, BaseEstimator)
         corpus = as_corpus(X, name="X")
         labels = check_labels(y, len(corpus))
         check_n_neighbors(self.n_neighbors, len(corpus))
-        self.compressor_ = get_compressor(self.compressor, self.level)
         self.classes_, self._y = np.unique(labels, return_inverse=True)
-        self.corpus_ = corpus
-        self.compressed_sizes_ = compressed_sizes(corpus, self.compressor_)
-        self.n_samples_fit_ = len(corpus)
-        return self
-
-    def _search(self, X, n_neighbors, **options):
-        return nearest(X, self.corpus_, n_neighbors, compressor=self.compressor_, sep=self.sep, n_jobs=self.n_jobs,
-                       cache_dir=self.cache_dir, verbose=self.verbose, reference_sizes=self.compressed_sizes_,
-                       **options)
+        return self._store_references(corpus)
 
     def seconds_per_pair(self, X, *, n_queries=16, n_references=256) -> float:
         """Seconds one worker spends per NCD pair, timed on a sample of ``X`` and the training set.

@@ -13,16 +13,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from npc._tags import TextInputMixin
 from npc._validation import check_n_neighbors
-from npc.classifier import NCDClassifier
-from npc.compressors import Compressor, get_compressor
+from npc.classifier import NCDClassifier, NCDSearchMixin
+from npc.compressors import Compressor
 from npc.corpus import as_corpus
-from npc.kernel import compressed_sizes, nearest
 from npc.neighbors import drop_self
 
 __all__ = ["NCDTransformer"]
 
 
-class NCDTransformer(TextInputMixin, TransformerMixin, BaseEstimator):
+class NCDTransformer(NCDSearchMixin, TextInputMixin, TransformerMixin, BaseEstimator):
     """The ``n_neighbors`` nearest training texts of each text, by NCD, as a sparse graph.
 
     Like :class:`sklearn.neighbors.KNeighborsTransformer`: the graph feeds scikit-learn
@@ -109,16 +108,7 @@ class NCDTransformer(TextInputMixin, TransformerMixin, BaseEstimator):
         """
         corpus = as_corpus(X, name="X")
         check_n_neighbors(self._width, len(corpus))
-        self.compressor_ = get_compressor(self.compressor, self.level)
-        self.corpus_ = corpus
-        self.compressed_sizes_ = compressed_sizes(corpus, self.compressor_)
-        self.n_samples_fit_ = len(corpus)
-        return self
-
-    def _search(self, X, n_neighbors, **sizes):
-        return nearest(X, self.corpus_, n_neighbors, compressor=self.compressor_, sep=self.sep, n_jobs=self.n_jobs,
-                       cache_dir=self.cache_dir, verbose=self.verbose, reference_sizes=self.compressed_sizes_,
-                       **sizes)
+        return self._store_references(corpus)
 
     def _graph(self, distances: np.ndarray, indices: np.ndarray) -> csr_matrix:
         n_rows, width = indices.shape

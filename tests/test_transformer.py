@@ -7,7 +7,7 @@ from sklearn.manifold import TSNE, Isomap
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 
-import npc.transformer
+import npc.classifier
 from npc import NCDClassifier, NCDTransformer, pairwise_ncd
 from tests.conftest import read_split
 
@@ -61,8 +61,8 @@ def test_scikit_learns_graph_estimators_take_it():
 
 def test_pipeline_memory_caches_the_graph(tmp_path, monkeypatch):
     calls = []
-    search = npc.transformer.nearest
-    monkeypatch.setattr(npc.transformer, "nearest", lambda *a, **kw: calls.append(1) or search(*a, **kw))
+    search = npc.classifier.nearest
+    monkeypatch.setattr(npc.classifier, "nearest", lambda *a, **kw: calls.append(1) or search(*a, **kw))
     labels = [0, 0, 0, 1, 1, 1, 0, 1]
     for _ in range(2):
         steps = [("ncd", NCDTransformer(n_neighbors=2)), ("knn", KNeighborsClassifier(2, metric="precomputed"))]
