@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-from experiments.report import markdown_table, short_commit
+from experiments.report import markdown_table, provenance
 from experiments.resources import git_commit, machine
 from npc import NCDClassifier, NCDClassifierCV
 from npc.datasets import load_dataset
@@ -113,9 +113,7 @@ def main(argv=None) -> int:
         "are every candidate x fold x validation text x training text of the fold; NCDClassifierCV's are counted by "
         "the kernel. Wall time is the whole fit (sizes, search, votes, refit).",
         markdown_table(["params", "mean_test_score", "rank"], cv_rows),
-        f"Command: `{record['command']}`. Commit {short_commit(record['commit'])}. Machine: "
-        f"{record['machine']['cpu']}, {record['machine']['cores']} cores (shared with other jobs; load average "
-        f"{record['machine']['load_average_at_start']} at start), Python {record['machine']['python']}.",
+        provenance(record),
     ])
     args.output.with_suffix(".md").write_text(text + "\n")
     print(text)

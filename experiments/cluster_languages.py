@@ -22,7 +22,7 @@ from sklearn.cluster import SpectralClustering
 from sklearn.manifold import TSNE
 from sklearn.metrics import adjusted_rand_score
 
-from experiments.report import markdown_table, short_commit
+from experiments.report import markdown_table, provenance
 from experiments.resources import git_commit, machine
 from npc import NCDTransformer
 from npc.datasets import load_dataset
@@ -124,9 +124,7 @@ def main(argv=None) -> int:
         "Texts of each language (rows) per cluster (columns, numbered by scikit-learn):",
         markdown_table(["language"] + [f"c{c}" for c in range(len(LANGUAGES))], rows),
         f"![t-SNE of the NCD graph]({args.output.with_suffix('.png').name})",
-        f"Command: `{record['command']}`. Commit {short_commit(record['commit'])}. Machine: "
-        f"{record['machine']['cpu']}, {record['machine']['cores']} cores (shared with other jobs), "
-        f"Python {record['machine']['python']}.",
+        provenance(record),
     ])
     args.output.with_suffix(".md").write_text(text + "\n")
     print(text)

@@ -21,6 +21,13 @@ def short_commit(commit: str) -> str:
     return commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
 
 
+def provenance(record: dict) -> str:
+    """The closing line of a benchmark's report: its command, commit and the measured machine."""
+    found = record["machine"]
+    return (f"Command: `{record['command']}`. Commit {short_commit(record['commit'])}. Machine: "
+            f"{describe_machine(found)}; load average at start {found['load_average_at_start']}.")
+
+
 def markdown_table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
