@@ -47,6 +47,7 @@ def route_interrupts_to_main_thread() -> bool:
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         return False
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    _quiet_loky_tracker()
     # The standard library's resource tracker (which joblib starts) unblocks SIGINT in the
     # thread that starts it (`pthread_sigmask(SIG_UNBLOCK)` after its spawn): start it now,
     # then block again; later starts find it running and change nothing.
@@ -54,6 +55,18 @@ def route_interrupts_to_main_thread() -> bool:
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     threading.Thread(target=_watch, name="npc-interrupts", daemon=True).start()
     return True
+
+
+def _quiet_loky_tracker() -> None:
+    """Silence the exit warnings of loky's resource tracker in the processes this one starts.
+
+    When Ctrl-C stops a worker pool, the tracker (a child process, started later with this
+    environment) removes the pool's semaphore itself and then warns that it "appears to be
+    leaked" (and, in a race, that it was already gone): noise after the one interrupted line,
+    not something a user can act on.
+    """
+    rule = "ignore::UserWarning:joblib.externals.loky.backend.resource_tracker"
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), rule]))
 
 
 def stop_routing() -> None:
