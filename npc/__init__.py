@@ -33,6 +33,7 @@ __all__ = [
     # data
     "load_dataset",
     # errors
+    "NPCError",
     "InvalidInputError",
     "WorkerDiedError",
     "CacheMismatchError",
@@ -43,6 +44,7 @@ __all__ = [
 # their tasks) do not need; and `import npc` itself stays instant, so the `npc` command can
 # take charge of Ctrl-C (npc/_interrupt.py) before anything heavy is imported.
 _LAZY = {
+    "NPCError": "npc.errors",
     "InvalidInputError": "npc._validation",
     "CacheMismatchError": "npc.cache",
     **dict.fromkeys(["Compressor", "available_compressors", "get_compressor", "register_compressor"],

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from joblib.parallel import get_active_backend
 
+from npc.errors import NPCError
+
 __all__ = ["CONNECT_TIMEOUT", "ChunksFailed", "ClusterUnavailableError", "active_client", "compute_chunks",
            "connect", "describe"]
 
@@ -35,7 +37,7 @@ WORKER_CHECK_SECONDS = 1.0
 INSTALL_HINT = 'Dask is not installed; install it with: pip install "npc[dask]"'
 
 
-class ClusterUnavailableError(ConnectionError):
+class ClusterUnavailableError(NPCError, ConnectionError):
     """No Dask cluster can be reached at the given address or scheduler file."""
 
 

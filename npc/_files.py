@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from npc.errors import NPCError
+
 __all__ = ["FILE_SUFFIXES", "DatasetError", "as_label_array", "read_class_folders", "read_table", "read_text",
            "split_lines"]
 
@@ -29,7 +31,7 @@ FILE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
 IGNORED_CLASS_FOLDERS = {"unsup"}
 
 
-class DatasetError(ValueError):
+class DatasetError(NPCError, ValueError):
     """A data set cannot be read as asked (missing column, bad file, bad subsample)."""
 
 

@@ -13,10 +13,12 @@ from numbers import Integral
 
 import numpy as np
 
+from npc.errors import NPCError
+
 __all__ = ["InvalidInputError", "encode_text", "decode_text", "check_texts", "check_labels", "check_int", "check_n_neighbors"]
 
 
-class InvalidInputError(ValueError, TypeError):
+class InvalidInputError(NPCError, ValueError, TypeError):
     """The caller's texts, labels or parameter values are unusable (the message says why).
 
     Both a ``ValueError`` and a ``TypeError``, like scikit-learn's

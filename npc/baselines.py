@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from npc._tags import TextInputMixin
-from npc._validation import check_labels, check_n_neighbors, check_texts, decode_text
+from npc._validation import InvalidInputError, check_labels, check_n_neighbors, check_texts, decode_text
 from npc.neighbors import top_k
 from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
 
@@ -184,9 +184,9 @@ def make_baseline(name: str, **params):
 
     Raises
     ------
-    ValueError
-        For an unknown name (the message lists the known ones).
+    InvalidInputError
+        For an unknown name (the message lists the known ones); a ``ValueError``.
     """
     if name not in BASELINES:
-        raise ValueError(f"Unknown baseline {name!r}; choose one of {', '.join(sorted(BASELINES))}.")
+        raise InvalidInputError(f"Unknown baseline {name!r}; choose one of {', '.join(sorted(BASELINES))}.")
     return BASELINES[name](**params)

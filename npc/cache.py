@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from npc.errors import NPCError
+
 __all__ = ["CacheMismatchError", "ChunkCache", "NullCache", "open_cache", "wider_caches", "fingerprint",
            "user_cache_dir"]
 
@@ -36,7 +38,7 @@ def user_cache_dir() -> Path:
     return Path(os.environ.get("NPC_CACHE_DIR") or Path.home() / ".cache" / "npc").expanduser()
 
 
-class CacheMismatchError(ValueError):
+class CacheMismatchError(NPCError, ValueError):
     """The cache folder holds results of a different job."""
 
 

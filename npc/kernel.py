@@ -30,6 +30,7 @@ from npc.cache import open_cache, wider_caches
 from npc.compressors import Compressor, get_compressor
 from npc.corpus import Corpus, as_corpus
 from npc.distance import ncd
+from npc.errors import NPCError
 from npc.neighbors import top_k
 
 __all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats", "WorkerDiedError"]
@@ -44,8 +45,10 @@ MIN_PAIRS_PER_CHUNK = 4_096
 CHUNKS_PER_JOB = 1_024
 
 
-class WorkerDiedError(RuntimeError):
+class WorkerDiedError(NPCError, RuntimeError):
     """A worker process died (killed, out of memory, crashed) before its chunks finished."""
+
+    exit_code = 1  # a failure while running: the command itself was fine
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from npc import NCDClassifier, __version__, cli
-from npc.cli import main
+from npc._validation import InvalidInputError
+from npc.cli import main, running
 from npc.datasets import load_dataset
 
 SMALL = ["--n-train", "40", "--n-test", "20", "--n-jobs", "1"]
@@ -184,7 +185,7 @@ def test_rerun_with_cache_dir_computes_nothing(tmp_path, capsys):
 
 
 def test_big_jobs_announce_an_estimate_from_a_measured_sample(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "ESTIMATE_ABOVE_PAIRS", 1)
+    monkeypatch.setattr(running, "ESTIMATE_ABOVE_PAIRS", 1)
     assert main(["classify", *SMALL]) == 0
     err = capsys.readouterr().err
     assert "computing 800 NCD pairs" in err
@@ -199,7 +200,7 @@ def test_interrupt_says_how_to_resume(tmp_path, monkeypatch, capsys, cache, expe
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.NCDClassifier, "kneighbors", interrupted)
+    monkeypatch.setattr(NCDClassifier, "kneighbors", interrupted)
     arguments = ["classify", *SMALL] + (["--cache-dir", str(tmp_path / "c")] if cache else [])
     assert main(arguments) == 130
     assert expected.format(cache=tmp_path / "c") in capsys.readouterr().err
@@ -209,7 +210,7 @@ def test_out_of_memory_is_one_line_in_npcs_words(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise MemoryError("no room for the chunk")
 
-    monkeypatch.setattr(cli.NCDClassifier, "kneighbors", broken)
+    monkeypatch.setattr(NCDClassifier, "kneighbors", broken)
     assert main(["classify", *SMALL, "-q"]) == 1
     assert one_line_error(capsys.readouterr().err) == (
         "npc classify: error: out of memory; try fewer texts (--n-train, --n-test) or fewer workers (--n-jobs) "
@@ -220,7 +221,7 @@ def test_system_error_is_one_line_in_npcs_words(monkeypatch, capsys):
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device", "/cache/chunk-3.npz")
 
-    monkeypatch.setattr(cli.NCDClassifier, "kneighbors", full)
+    monkeypatch.setattr(NCDClassifier, "kneighbors", full)
     assert main(["classify", *SMALL, "-q"]) == 1
     assert one_line_error(capsys.readouterr().err) == \
         "npc classify: error: system error: No space left on device: /cache/chunk-3.npz"
@@ -231,7 +232,7 @@ def test_a_bug_inside_fit_is_a_failure_not_a_usage_error(monkeypatch, capsys):
     def buggy(self, X, y):
         raise ValueError("operands could not be broadcast together")
 
-    monkeypatch.setattr(cli.NCDClassifier, "fit", buggy)
+    monkeypatch.setattr(NCDClassifier, "fit", buggy)
     assert main(["classify", *SMALL, "-q"]) == 1
     assert one_line_error(capsys.readouterr().err) == (
         'npc classify: error: internal failure (ValueError in tests.test_cli: "operands could not be broadcast '
@@ -241,7 +242,7 @@ def test_a_bug_inside_fit_is_a_failure_not_a_usage_error(monkeypatch, capsys):
 def test_a_library_message_is_never_printed_as_npcs_own(monkeypatch, capsys):
     """A library failing inside npc (here the json module) is an internal failure naming where it happened,
     exit 1; NPC_DEBUG=1 lets the exception (its traceback) through."""
-    monkeypatch.setattr(cli.NCDClassifier, "fit", lambda self, X, y: json.loads("{"))
+    monkeypatch.setattr(NCDClassifier, "fit", lambda self, X, y: json.loads("{"))
     assert main(["classify", *SMALL, "-q"]) == 1
     assert one_line_error(capsys.readouterr().err) == (
         'npc classify: error: internal failure (JSONDecodeError in json.decoder: "Expecting property name enclosed '
@@ -252,13 +253,45 @@ def test_a_library_message_is_never_printed_as_npcs_own(monkeypatch, capsys):
         main(["classify", *SMALL, "-q"])
 
 
-def test_an_error_npc_raises_prints_its_own_message(monkeypatch, capsys):
+def test_an_npc_error_prints_its_own_message_and_exit_code(monkeypatch, capsys):
+    """What decides is the class (NPCError), not where the error was raised."""
     from npc.baselines import make_baseline
+    from npc.kernel import WorkerDiedError
 
-    monkeypatch.setattr(cli.NCDClassifier, "kneighbors", lambda *args, **kwargs: make_baseline("nope"))
-    assert main(["classify", *SMALL, "-q"]) == 1
+    monkeypatch.setattr(NCDClassifier, "kneighbors", lambda *args, **kwargs: make_baseline("nope"))
+    assert main(["classify", *SMALL, "-q"]) == 2
     assert one_line_error(capsys.readouterr().err) == \
         "npc classify: error: Unknown baseline 'nope'; choose one of bow-knn, char-tfidf-lr, tfidf-knn, tfidf-lr."
+
+    def died(*args, **kwargs):  # raised here, in a test module: still npc's own message
+        raise WorkerDiedError("A worker process died (killed, out of memory or crashed)")
+
+    monkeypatch.setattr(NCDClassifier, "kneighbors", died)
+    assert main(["classify", *SMALL, "-q"]) == 1  # a failure while running, not a usage error
+    assert one_line_error(capsys.readouterr().err) == \
+        "npc classify: error: A worker process died (killed, out of memory or crashed)"
+
+
+def test_a_plain_exception_raised_in_npc_code_is_an_internal_failure(monkeypatch, capsys):
+    """A ValueError that npc's own code raises but that is no NPCError is a bug that reached the user."""
+    from npc.vote import vote
+
+    monkeypatch.setattr(NCDClassifier, "kneighbors", lambda *args, **kwargs: vote([[0]], n_classes=1, tie_break="x"))
+    assert main(["classify", *SMALL, "-q"]) == 1
+    assert one_line_error(capsys.readouterr().err).startswith(
+        "npc classify: error: internal failure (ValueError in npc.vote: \"Unknown tie_break 'x'")
+
+
+def test_npc_errors_share_one_base():
+    from npc._cluster import ClusterUnavailableError
+    from npc.cache import CacheMismatchError
+    from npc.datasets import DatasetError
+    from npc.errors import NPCError
+    from npc.kernel import WorkerDiedError
+
+    for error in (InvalidInputError, DatasetError, CacheMismatchError, WorkerDiedError, ClusterUnavailableError):
+        assert issubclass(error, NPCError), error
+    assert issubclass(InvalidInputError, ValueError) and issubclass(ClusterUnavailableError, ConnectionError)
 
 
 def test_stdout_closed_early_is_not_an_error_message():

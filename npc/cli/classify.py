@@ -1,0 +1,139 @@
+"""``npc classify``: fit a model on a training set, then score it on a test set or label new texts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from npc.cli import report
+from npc.cli.data import DEFAULT_DATASET, comparable_labels, count, describe, load, source
+from npc.cli.errors import EXIT_OK, UsageError
+from npc.cli.models import MODELS, add_model_arguments, apply_model_options, models_help
+from npc.cli.options import Command, add_common_arguments, note, positive_int
+from npc.cli.running import add_cluster_arguments, cross_validation, on_cluster, predict
+from npc.datasets import has_splits, load_texts
+from npc.evaluation import score_predictions, shared_texts
+
+__all__ = ["COMMAND"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = models_help()
+    data = parser.add_argument_group("data")
+    data.add_argument("--train", metavar="NAME|PATH", default=DEFAULT_DATASET,
+                      help=f"training data: a data set name (see `npc datasets`), a CSV/TSV/JSON lines/parquet "
+                           f"file, or a folder of class folders (default: {DEFAULT_DATASET}, shipped with npc)")
+    target = data.add_mutually_exclusive_group()
+    target.add_argument("--test", metavar="NAME|PATH",
+                        help="labelled test data (default: the test split of --train)")
+    target.add_argument("--predict", metavar="FILE",
+                        help="label unlabelled texts instead of testing: one text per line (.txt, or - for stdin) "
+                             "or a table with a text column; labels go to stdout, one per input text")
+    data.add_argument("--test-split", default="test", metavar="SPLIT",
+                      help="split of a named test set (default: test; e.g. validation)")
+    data.add_argument("--n-train", type=positive_int, metavar="N", help="stratified sample of N training texts")
+    data.add_argument("--n-per-class", type=positive_int, metavar="N",
+                      help="N training texts of each class (few-shot), instead of --n-train")
+    data.add_argument("--n-test", type=positive_int, metavar="N", help="stratified sample of N test texts")
+    data.add_argument("--seed", type=int, default=0, help="seed of the samples and of random tie-breaks (default 0)")
+    data.add_argument("--text-column", default="text", help="text column of table files (default: text)")
+    data.add_argument("--label-column", default="label", help="label column of table files (default: label)")
+    add_common_arguments(data)
+    model = parser.add_argument_group("model")
+    run = parser.add_argument_group("run")
+    add_model_arguments(model, run)
+    add_cluster_arguments(run)
+    run.add_argument("--output", metavar="FILE.json",
+                     help="write the report, the exact configuration and every prediction as JSON")
+
+
+def run(options: argparse.Namespace) -> int:
+    with on_cluster(options):
+        return _classify(options)
+
+
+def _classify(options: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    if options.n_train is not None and options.n_per_class is not None:
+        raise UsageError("give --n-train or --n-per-class, not both")
+    if options.output and not Path(options.output).expanduser().parent.is_dir():
+        raise UsageError(f"--output {options.output}: its folder does not exist")
+    if options.test is None and options.predict is None and not has_splits(options.train):
+        raise UsageError(f"--train {options.train} is one split (a single file or folder of class folders); "
+                         "give --test FILE to evaluate or --predict FILE to label new texts")
+    apply_model_options(options)
+    train = load(options, options.train, "train", options.n_train, options.n_per_class)
+    note(options, f"train  {describe(train)}")
+    model = MODELS[options.model].build(options)
+    if options.predict is not None:
+        return _run_prediction(options, model, train, started)
+    test = load(options, options.test or options.train, options.test_split, options.n_test)
+    note(options, f"test   {describe(test)}")
+    shared = shared_texts(test.texts, train.texts)
+    if shared.any():
+        texts_appear = "test text appears" if shared.sum() == 1 else "test texts appear"
+        neighbour = "; each is its own nearest neighbour" if MODELS[options.model].votes_among_neighbours else ""
+        note(options, f"note: {shared.sum():,} {texts_appear} ({shared.mean():.1%}) verbatim in the training "
+                      f"data{neighbour}")
+    y_train, y_test, class_names = comparable_labels(train, test)
+    unseen = np.setdiff1d(y_test, y_train)
+    if len(unseen):
+        note(options, f"note: test labels never seen in training: {', '.join(map(str, unseen[:10].tolist()))}; "
+                      "those items cannot be predicted right")
+    model.fit(train.texts, y_train)
+    predicted, stats = predict(options, model, test.texts)
+    wall_seconds = time.perf_counter() - started
+    scores, kernel = score_predictions(y_test, predicted, class_names), report.kernel_summary(stats)
+    title = (f"{options.model} on {source(test)} ({count(len(test), 'text')}), trained on {source(train)} "
+             f"({count(len(train), 'text')})")
+    cv = cross_validation(model)
+    if cv:
+        print(report.format_cross_validation(cv))
+    print(report.format_report(title, scores, kernel, wall_seconds))
+    if options.output:
+        target = {"data": options.test or options.train, "split": test.split, "n_test": options.n_test,
+                  "n": len(test), "class_names": test.class_names}
+        report.write_json(options.output, {
+            **report.environment(),
+            "config": report.configuration(options, model, train, target),
+            "report": {**scores, "kernel": kernel, "wall_seconds": wall_seconds,
+                       "test_texts_in_train": int(shared.sum()), "cross_validation": cv},
+            "predictions": {"rows": test.rows, "true": y_test, "predicted": predicted},
+        })
+        note(options, f"wrote {options.output}")
+    return EXIT_OK
+
+
+def _run_prediction(options, model, train, started) -> int:
+    texts = load_texts(options.predict, text_column=options.text_column)
+    if not texts:
+        raise UsageError(f"--predict {options.predict} holds no text")
+    note(options, f"predict {options.predict}: {len(texts):,} texts")
+    model.fit(train.texts, train.labels)
+    cv = cross_validation(model)
+    if cv:
+        note(options, report.format_cross_validation(cv))
+    predicted, stats = predict(options, model, texts)
+    names = train.label_names(predicted)
+    sys.stdout.write("".join(f"{name}\n" for name in names))
+    wall_seconds = time.perf_counter() - started
+    note(options, f"labelled {len(texts):,} texts in {wall_seconds:.1f} s")
+    if options.output:
+        target = {"predict": options.predict, "n": len(texts)}
+        report.write_json(options.output, {
+            **report.environment(),
+            "config": report.configuration(options, model, train, target),
+            "report": {"kernel": report.kernel_summary(stats), "wall_seconds": wall_seconds,
+                       "cross_validation": cv},
+            "predictions": {"predicted": predicted, "names": names},
+        })
+    return EXIT_OK
+
+
+COMMAND = Command("classify", "classify a test set (or new texts) by compression distance and report scores",
+                  add_arguments, run)

@@ -1,0 +1,43 @@
+"""Data for a command: one split loaded from the options, and the words that describe it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from npc.cli.errors import UsageError
+from npc.datasets import has_splits, load_dataset
+
+__all__ = ["DEFAULT_DATASET", "comparable_labels", "count", "describe", "load", "source"]
+
+DEFAULT_DATASET = "imdb-sample"
+
+
+def load(options, source, split, n, n_per_class=None):
+    """Load one split with the data options (a :class:`~npc.datasets.DatasetError` says what is wrong)."""
+    data = load_dataset(source, split, n=n, n_per_class=n_per_class, seed=options.seed,
+                        text_column=options.text_column, label_column=options.label_column,
+                        data_dir=options.data_dir)
+    if not len(data):
+        raise UsageError(f"{source} ({split}) holds no texts")
+    return data
+
+
+def source(data) -> str:
+    """The data's name, with its split when the source has several (a single file has none)."""
+    return f"{data.name} {data.split}" if has_splits(data.name) else data.name
+
+
+def count(n: int, noun: str) -> str:
+    """``1 text``, ``2 texts``, ``3 classes``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}{'es' if noun.endswith('s') else 's'}"
+
+
+def describe(data) -> str:
+    return f"{source(data)}: {count(len(data), 'text')}, {count(len(np.unique(data.labels)), 'class')}"
+
+
+def comparable_labels(train, test):
+    """Train and test labels in one vocabulary: ids when both name them alike, else names."""
+    if train.class_names == test.class_names and train.labels.dtype.kind == test.labels.dtype.kind:
+        return train.labels, test.labels, train.class_names
+    return np.asarray(train.label_names()), np.asarray(test.label_names()), None

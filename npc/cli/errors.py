@@ -1,0 +1,87 @@
+"""The command line's error policy: which errors end a command with which code and words.
+
+- An :class:`~npc.errors.NPCError` (npc's refusals and explained failures, the command
+  line's own :class:`UsageError` among them) and scikit-learn's ``InvalidParameterError``
+  (a parameter value the estimator refuses) are printed as they are, one line; the exit
+  code is the error's own (2 unless it says otherwise), 2 for scikit-learn's.
+- Any other exception is a failure (exit 1): running out of memory and system errors in
+  npc's words, anything else named an internal failure (a bug), with where it happened.
+- Ctrl-C ends with 130 and one line saying what was kept; a closed stdout ends quietly.
+- Warnings are one line each, ``npc COMMAND: warning: MESSAGE``.
+
+``NPC_DEBUG=1`` lets failures through with their traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+import warnings
+
+from sklearn.utils._param_validation import InvalidParameterError
+
+from npc._interrupt import EXIT_INTERRUPTED, interrupted_message
+from npc.errors import NPCError
+
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "UsageError", "failure", "run_command"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(NPCError):
+    """The command cannot run as given (exit code 2)."""
+
+
+def run_command(options: argparse.Namespace) -> int:
+    """Run the parsed command ``options.run(options)`` under the policy; return the exit code."""
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning(options.command)
+            return options.run(options)
+    except KeyboardInterrupt:  # joblib has stopped the workers on its way out
+        print(f"\n{interrupted_message(getattr(options, 'cache_dir', None))}", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout closed early, as by `npc datasets | head`: nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet
+        return EXIT_FAILURE
+    except Exception as error:  # one readable line instead of a traceback
+        code = _exit_code(error)
+        if code != EXIT_USAGE and os.environ.get("NPC_DEBUG"):
+            raise
+        print(f"npc {options.command}: error: {failure(error)}", file=sys.stderr)
+        return code
+
+
+def _exit_code(error: Exception) -> int:
+    if isinstance(error, NPCError):
+        return error.exit_code
+    return EXIT_USAGE if isinstance(error, InvalidParameterError) else EXIT_FAILURE
+
+
+def failure(error: Exception) -> str:
+    """``error`` in npc's words: npc's own message as it is; anything else named an internal failure."""
+    if isinstance(error, (NPCError, InvalidParameterError)):
+        return str(error) or type(error).__name__
+    if isinstance(error, MemoryError):
+        return ("out of memory; try fewer texts (--n-train, --n-test) or fewer workers (--n-jobs)"
+                + (f" ({error})" if str(error) else ""))
+    if isinstance(error, OSError) and error.strerror:
+        return f"system error: {error.strerror}" + (f": {error.filename}" if error.filename else "")
+    detail = f': "{error}"' if str(error) else ""
+    return (f"internal failure ({type(error).__name__} in {_raised_in(error) or 'an unknown place'}{detail}); "
+            "this is a bug: please report it with the traceback that NPC_DEBUG=1 shows")
+
+
+def _raised_in(error: Exception) -> str:
+    """The module of the innermost Python frame of ``error``'s traceback (to say where a bug is)."""
+    frames = list(traceback.walk_tb(error.__traceback__))
+    return frames[-1][0].f_globals.get("__name__", "") if frames else ""
+
+
+def _one_line_warning(command: str):
+    """A ``warnings.showwarning`` that prints ``npc COMMAND: warning: MESSAGE``, without source lines."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"npc {command}: warning: {message}", file=sys.stderr, flush=True)
+    return show
