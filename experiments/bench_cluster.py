@@ -38,7 +38,7 @@ from joblib import parallel_config
 
 from experiments.bench_kernel import cost_at, sample_job
 from experiments.resources import describe_machine, git_commit, machine, tree_cpu_seconds
-from npc.kernel import PAIRS_PER_CHUNK, _chunk_bounds, nearest
+from npc.kernel import PAIRS_PER_CHUNK, chunk_bounds, nearest
 
 ROOT = Path(__file__).resolve().parent.parent
 N_QUERIES, N_REFERENCES, K = 128, 400, 2
@@ -77,7 +77,7 @@ def balance(queries, references, rounds: int) -> dict:
     out); the speedup is the total over the last worker's finish. CPU time, so other load
     on the machine does not change it.
     """
-    bounds = _chunk_bounds(len(queries), len(references), None)
+    bounds = chunk_bounds(len(queries), len(references), None)
     seconds = []
     for start, stop in bounds:
         times = []
@@ -98,7 +98,7 @@ def balance(queries, references, rounds: int) -> dict:
 def scaling(queries, references, rounds: int) -> dict:
     """1 against 2 loky workers, with no Dask cluster alive (its idle processes would take CPU)."""
     n_pairs = len(queries) * len(references)
-    default_chunks = len(_chunk_bounds(len(queries), len(references), None))
+    default_chunks = len(chunk_bounds(len(queries), len(references), None))
     one_chunk = math.ceil(PAIRS_PER_CHUNK / len(references))
     started = time.perf_counter()
     nearest(queries, references, K, n_jobs=2)
@@ -112,7 +112,7 @@ def scaling(queries, references, rounds: int) -> dict:
     return {
         "job": f"IMDb gzip-9, {len(queries)} test x {len(references)} train reviews, K={K}",
         "default_chunks": default_chunks,
-        "chunk_rows": _chunk_bounds(len(queries), len(references), None)[0][1],
+        "chunk_rows": chunk_bounds(len(queries), len(references), None)[0][1],
         "cold_first_call_n_jobs_2_seconds": round(cold, 3),
         **{name: summary(values, n_pairs) for name, values in times.items()},
         "speedup_2_workers_median_of_rounds": round(statistics.median(per_round), 3),
@@ -143,7 +143,7 @@ def cluster_scaling(queries, references, rounds: int, client) -> dict:
 
 def overhead(queries, references, rounds: int, client) -> dict:
     n_pairs = len(queries) * len(references)
-    few = len(_chunk_bounds(len(queries), len(references), None))
+    few = len(chunk_bounds(len(queries), len(references), None))
     many = len(queries)
 
     def run(n_jobs, chunk_size, dask=False):
@@ -174,7 +174,7 @@ def projection(kernel: dict, overhead_ms: float, efficiency: float) -> list[dict
     rows = []
     for name, key in FULL_JOBS.items():
         job = jobs[key]
-        bounds = _chunk_bounds(job["test"], job["train"], None)
+        bounds = chunk_bounds(job["test"], job["train"], None)
         rows_per_chunk = bounds[0][1]
         row = {"data": name, "test": job["test"], "train": job["train"], "mean_chars": job["mean_chars"],
                "pairs": job["pairs"], "chunks": len(bounds), "pairs_per_chunk": rows_per_chunk * job["train"]}

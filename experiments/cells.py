@@ -13,7 +13,7 @@ from experiments.runs import RUNS_DIR, RunSpec, has_split, load_run, load_split
 from experiments.scoring import paper_counting_correct, random_tie_credit, wilson_interval
 from npc.baselines import make_baseline
 from npc.compressor_classifier import CompressorClassifier
-from npc.datasets import _stratified_rows
+from npc.datasets import stratified_rows
 from npc.ppm import PPMClassifier
 from npc.vote import vote
 
@@ -171,7 +171,7 @@ def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "t
         for name in missing:
             rows = np.arange(len(queries))
             if name == "ppm" and ppm_test_sample is not None and ppm_test_sample < len(queries):
-                rows = _stratified_rows(nb.truth, ppm_test_sample, 0, spec.name, "queries")
+                rows = stratified_rows(nb.truth, ppm_test_sample, 0, spec.name, "queries")
             stored[name] = _fit_and_score(models[name](), X, train_labels[nb.train_index],
                                           [queries[i] for i in rows], nb.truth[rows])
             if len(rows) < len(queries):
