@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CacheMismatchError", "ChunkCache", "NullCache", "open_cache", "wider_caches", "fingerprint",
-           "user_cache_dir"]
+# The public part; ChunkCache, NullCache, open_cache, wider_caches and fingerprint serve
+# the kernel only.
+__all__ = ["CacheMismatchError", "user_cache_dir"]
 
 CACHE_FORMAT = 1
 

@@ -33,7 +33,7 @@ from npc.distance import ncd
 from npc.neighbors import top_k
 
 __all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "seconds_per_pair", "chunk_bounds", "KernelStats",
-           "WorkerDiedError"]
+           "WorkerDiedError", "PAIRS_PER_CHUNK", "MIN_PAIRS_PER_CHUNK", "CHUNKS_PER_JOB"]
 
 # Default chunking, from the job's size alone (never from the worker count, so that a rerun
 # on a different number of workers or a resized cluster still finds its cached chunks): about

@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["vote", "VotingMixin", "TIE_BREAKS", "WEIGHTS", "TIE_MARGIN"]
+# VotingMixin is the estimators' shared predict/predict_proba, not public API.
+__all__ = ["vote", "TIE_BREAKS", "WEIGHTS", "TIE_MARGIN"]
 
 TIE_BREAKS = ("nearest", "random", "lowest", "shrink")
 WEIGHTS = ("uniform", "distance")
