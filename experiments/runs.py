@@ -38,11 +38,13 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
+from experiments import plan
+from experiments.plan import ROOT, RUNS_DIR, RunSpec
 from experiments.resources import PeakMemory, git_commit, machine
 from npc.cache import user_cache_dir
 from npc.compressors import get_compressor
@@ -51,81 +53,10 @@ from npc.datasets import DatasetNotFoundError, load_dataset, per_class_rows
 from npc.distance import ncd
 from npc.kernel import nearest
 
-__all__ = ["RunSpec", "load_split", "select_rows", "compute", "load_run", "recheck", "kernel_cache_dir", "RUNS_DIR"]
+__all__ = ["RunSpec", "load_split", "has_split", "select_rows", "compute", "load_run", "recheck", "kernel_cache_dir",
+           "ROOT", "RUNS_DIR"]
 
-ROOT = Path(__file__).resolve().parent.parent
-RUNS_DIR = ROOT / "results" / "runs"
-# Query rows per cache chunk (default of RunSpec.chunk_rows), fixed so that the cache
-# fingerprint of a run never changes.
-CHUNK_ROWS = 32
-K_MAX = 10
 HOLDOUT_FRACTION = 0.1
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """What one run file holds.
-
-    Parameters
-    ----------
-    dataset : str
-        Data set name (a folder of ``NPC_DATA_DIR``).
-    compressor, level : str, int
-        The compressor and its level.
-    queries : {"test", "validation", "holdout"}
-        Whose neighbours: the test split, the validation split, or a stratified
-        ``HOLDOUT_FRACTION`` of train (then the references are the rest of train).
-    test_sample : int, optional
-        A stratified subsample of that many queries (always seed 0, so that every
-        compressor and every few-shot seed meets the same queries).
-    train_sample : int, optional
-        A stratified subsample (seed 0) of the references (with ``pool="test-rest"``: a
-        stratified sample of the test split, seed 1, less the queries).
-    shots : int, optional
-        Few-shot references: ``shots`` training items per class.
-    pool : {"train", "test-rest"}
-        Where references come from. ``"test-rest"`` (for sets shipped with a test split
-        only): the queries are the stratified ``test_sample`` of the test split, the
-        references (or the shots) come from the rest of it.
-    seed : int
-        Seeds every sample of this run.
-    chunk_rows : int
-        Query rows per cache chunk (part of the cache fingerprint, so resuming needs the
-        value the run started with).
-    """
-
-    dataset: str
-    compressor: str = "gzip"
-    level: int = 9
-    queries: str = "test"
-    test_sample: int | None = None
-    train_sample: int | None = None
-    shots: int | None = None
-    pool: str = "train"
-    seed: int = 0
-    separator: str = " "
-    k_max: int = K_MAX
-    chunk_rows: int = CHUNK_ROWS
-
-    @property
-    def name(self) -> str:
-        parts = [self.dataset, f"{self.compressor}-{self.level}"]
-        if self.queries != "test":
-            parts.append("val" if self.queries == "validation" else "holdout")
-        if self.pool != "train":
-            parts.append(self.pool)
-        if self.shots is not None:
-            parts.append(f"shots{self.shots}-seed{self.seed}")
-        if self.train_sample is not None:
-            parts.append(f"train{self.train_sample}")
-        if self.test_sample is not None:
-            parts.append(f"test{self.test_sample}")
-        return "__".join(parts)
-
-    @property
-    def path(self) -> Path:
-        return RUNS_DIR / f"{self.name}.npz"
-
 
 @functools.lru_cache(maxsize=8)
 def load_split(dataset: str, split: str):
@@ -262,8 +193,6 @@ def recheck(path, items: int = 3, seed: int = 0) -> list[int]:
 
 
 def main(argv=None) -> int:
-    from experiments import plan
-
     parser = argparse.ArgumentParser(prog="python -m experiments.runs", description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="*", help="run names (see experiments/plan.py)")
     parser.add_argument("--plan", action="append", default=[], choices=sorted(plan.PLANS),
