@@ -11,6 +11,8 @@ A run file ``results/runs/<name>.npz`` holds
   sampling, digests of the texts, chunk rows, wall time, pairs computed, peak memory of
   the process tree, machine).
 
+A run file's bytes depend only on its content (:func:`write_run`), and computing a run
+whose results are already stored leaves its file untouched, so regenerating changes no byte.
 Every accuracy of the tables is derived from these files (:mod:`experiments.tables`), and
 :func:`recheck` recomputes any stored row with the naive one-shot formula. Searches go
 through :func:`npc.kernel.nearest` with a chunk cache in the user cache
@@ -22,6 +24,7 @@ Usage (``NPC_DATA_DIR`` names the folder of ``<name>/<split>.parquet``)::
     python -m experiments.runs --plan in_distribution # every missing run of a table
     python -m experiments.runs --plan imdb_full --jobs 2  # 625 million pairs per run: hours
     python -m experiments.runs --recheck results/runs/r8__gzip-9.npz --items 5
+    python -m experiments.runs --rewrite results/runs/*.npz  # same content, deterministic bytes
 
 The last line says how many of the runs asked for are done and names those not run
 (their data set is not available here). The exit status is 0 when every run asked for
@@ -33,12 +36,12 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
 import json
-import os
 import sys
-import tempfile
 import time
-from dataclasses import asdict
+import zipfile
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
@@ -46,15 +49,15 @@ import numpy as np
 from experiments import plan
 from experiments.plan import ROOT, RUNS_DIR, RunSpec
 from experiments.resources import PeakMemory, git_commit, machine
-from npc.cache import user_cache_dir
+from npc.cache import atomic_write, user_cache_dir
 from npc.compressors import get_compressor
-from npc.corpus import as_corpus
+from npc.corpus import as_corpus, encode_text
 from npc.datasets import DatasetNotFoundError, load_dataset, per_class_rows
 from npc.distance import ncd
 from npc.kernel import nearest
 
-__all__ = ["RunSpec", "load_split", "has_split", "select_rows", "compute", "load_run", "recheck", "kernel_cache_dir",
-           "ROOT", "RUNS_DIR"]
+__all__ = ["RunSpec", "load_split", "has_split", "select_rows", "compute", "write_run", "rewrite", "load_run",
+           "recheck", "kernel_cache_dir", "ROOT", "RUNS_DIR"]
 
 HOLDOUT_FRACTION = 0.1
 
@@ -149,13 +152,55 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=None, verbose=0, path=None)
         "commit": git_commit(),
         "machine": machine(),
     }
+    arrays = {"test_index": query_rows, "train_index": reference_rows, "neighbors": reference_rows[indices],
+              "distances": distances}
+    if path.exists() and _same_results(load_run(path), arrays, config):
+        return path  # unchanged: the file (and the provenance of its first computation) stays as it is
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz.tmp", delete=False) as handle:
-        np.savez_compressed(handle, test_index=query_rows, train_index=reference_rows,
-                            neighbors=reference_rows[indices], distances=distances,
-                            config=np.array(json.dumps(config, sort_keys=True)))
-    os.replace(handle.name, path)
+    write_run(path, arrays, config)
     return path
+
+
+# What a run's results depend on; the rest of its config (time, memory, commit, machine) is
+# how it was computed.
+DEFINING = ("name", "K", "query_split", "reference_split", "query_digest", "reference_digest")
+
+
+def _same_results(stored: dict, arrays: dict, config: dict) -> bool:
+    keys = (*DEFINING, *(field.name for field in fields(RunSpec)))
+    return all(np.array_equal(stored[name], array) for name, array in arrays.items()) and \
+        all(stored["config"].get(key) == config[key] for key in keys)
+
+
+# Every member of a run file is dated 1980-01-01 (the zip format's epoch) and stored in name
+# order, so that its bytes depend only on its content: rewriting an unchanged run changes no
+# byte, and git stores no new version.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def write_run(path, arrays: dict, config: dict) -> Path:
+    """Write a run file atomically: ``arrays`` and ``config`` (as JSON with sorted keys) as
+    the ``.npy`` members of a deflated zip, readable by :func:`numpy.load`, with bytes that
+    depend only on the content."""
+    members = {**arrays, "config": np.array(json.dumps(config, sort_keys=True))}
+
+    def write(handle):
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(members):
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.asarray(members[name]), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
+                info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o644 << 16
+                archive.writestr(info, buffer.getvalue())
+
+    return atomic_write(path, write)
+
+
+def rewrite(path) -> Path:
+    """Write a run file again from its own content (the one-time move to the deterministic format)."""
+    run = load_run(path)
+    config = run.pop("config")
+    return write_run(path, run, config)
 
 
 def load_run(path) -> dict:
@@ -177,13 +222,13 @@ def recheck(path, items: int = 3, seed: int = 0) -> list[int]:
     compressor = get_compressor(config["compressor"], config["level"])
     query_texts, _ = load_split(config["dataset"], config["query_split"])
     reference_texts, _ = load_split(config["dataset"], config["reference_split"])
-    references = [reference_texts[i].encode("utf-8") for i in run["train_index"]]
+    references = [encode_text(reference_texts[i]) for i in run["train_index"]]
     reference_sizes = np.array([compressor.compressed_size(y) for y in references])
-    sep = config["separator"].encode("utf-8")
+    sep = encode_text(config["separator"])
     picks = np.random.default_rng(seed).choice(len(run["test_index"]), min(items, len(run["test_index"])),
                                                replace=False)
     for pick in picks:
-        x = query_texts[run["test_index"][pick]].encode("utf-8")
+        x = encode_text(query_texts[run["test_index"][pick]])
         joint = np.array([compressor.compressed_size(x + sep + y) for y in references])
         row = ncd(joint, compressor.compressed_size(x), reference_sizes)
         order = np.argsort(row, kind="stable")[: config["K"]]
@@ -201,9 +246,16 @@ def main(argv=None) -> int:
     parser.add_argument("--cache-dir", default=None, help="kernel chunk cache (default $NPC_CACHE_DIR/kernel, "
                                                           "or ~/.cache/npc/kernel)")
     parser.add_argument("--recheck", metavar="RUN_FILE", help="recompute stored rows naively")
+    parser.add_argument("--rewrite", metavar="RUN_FILE", nargs="+",
+                        help="write run files again from their own content, in the deterministic format")
     parser.add_argument("--items", type=int, default=3, help="rows to recheck")
     parser.add_argument("--list", action="store_true", help="list the runs and their status, compute nothing")
     args = parser.parse_args(argv)
+    if args.rewrite:
+        for path in args.rewrite:
+            rewrite(path)
+        print(f"rewrote {len(args.rewrite)} run file(s)")
+        return 0
     if args.recheck:
         rows = recheck(args.recheck, args.items)
         print(f"{args.recheck}: query rows {rows} match the naive formula")

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from npc._files import (FILE_SUFFIXES, DatasetError, as_label_array, read_class_folders, read_table, read_text,
                         split_lines)
 from npc._hub import HUB_SOURCES, fetch_split, hub_offline_reason
-from npc.cache import user_cache_dir
+from npc.cache import atomic_write, user_cache_dir
 
 __all__ = [
     "Dataset",
@@ -290,11 +290,9 @@ def _write_split_folder(folder: Path, split: str, texts, labels, class_names) ->
     """Save a split as ``<folder>/<split>.parquet`` (+ ``labels.json``), atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     table = pa.table({"text": pa.array(texts, pa.string()), "label": pa.array(labels, pa.int64())})
-    partial = folder / f".{split}.parquet.partial"
-    pq.write_table(table, partial, compression="zstd")
-    partial.replace(folder / f"{split}.parquet")
+    atomic_write(folder / f"{split}.parquet", lambda handle: pq.write_table(table, handle, compression="zstd"))
     if class_names is not None:
-        (folder / "labels.json").write_text(json.dumps(dict(enumerate(class_names)), indent=1))
+        atomic_write(folder / "labels.json", json.dumps(dict(enumerate(class_names)), indent=1))
 
 
 def _read_path(path: Path, split, text_column, label_column):

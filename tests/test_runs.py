@@ -102,3 +102,15 @@ def test_the_plan_imports_neither_the_runner_nor_npc():
     tree = ast.parse(Path(plan.__file__).read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported == {"__future__", "dataclasses", "pathlib"}
+
+
+def test_a_run_files_bytes_depend_only_on_its_content(tmp_path):
+    arrays = {"test_index": np.arange(3), "distances": np.linspace(0, 1, 6).reshape(3, 2)}
+    config = {"b": 1, "a": "x"}
+    first = runs.write_run(tmp_path / "first.npz", arrays, config).read_bytes()
+    again = runs.write_run(tmp_path / "again.npz", dict(reversed(arrays.items())), dict(reversed(config.items())))
+    assert again.read_bytes() == first
+    run = runs.load_run(again)
+    assert run["config"] == config and np.array_equal(run["distances"], arrays["distances"])
+    runs.rewrite(again)
+    assert again.read_bytes() == first

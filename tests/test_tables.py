@@ -84,3 +84,9 @@ def test_cells_respect_the_pipeline_invariants(run_path, tmp_path, monkeypatch):
     stored = json.loads((tmp_path / "small.json").read_text())
     assert stored["rows"]["k1"] == cells["k1"] and stored["meta"]["command"] == "pytest"
     assert f"| {cells['k1']:.3f} |" in (tmp_path / "small.md").read_text()
+
+
+def test_computing_a_stored_run_again_leaves_its_file_untouched(run_path):
+    before = (run_path.read_bytes(), run_path.stat().st_mtime_ns)
+    compute(SPEC, cache_dir=run_path.parent / "cache", path=run_path)
+    assert (run_path.read_bytes(), run_path.stat().st_mtime_ns) == before
