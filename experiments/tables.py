@@ -439,19 +439,21 @@ def imdb(command: str) -> dict:
         data = gzip_cells(nb, None)
         data.update(model_cells(spec, nb, names=("bow-knn", "tfidf-knn", "tfidf-lr"), compressors_per_class=(1, 3)))
         data["k2_shrink"] = nb.accuracy(2, "shrink")
+        rasbt = f"rasbt's split: {reference.REFERENCE_RASBT_IMDB_K2_LOWEST}"
+        ftcc_1, ftcc_3 = reference.REFERENCE_FTCC_CPC1["imdb"], reference.REFERENCE_FTCC_CPC3["imdb"]
         rows = [
             ["gzip kNN k=1", fmt(data["k1"], sub, n), ""],
             ["gzip kNN k=2, ties to the nearest (npc's default)", fmt(data["k2_nearest"], sub, n), ""],
             ["gzip kNN k=2, ties at random (expected)", fmt(data["k2_random_expected"], sub, n), ""],
             ["gzip kNN k=2, ties at random (one draw, seed 0)", fmt(data["k2_random_draw_seed0"], sub, n), ""],
-            ["gzip kNN k=2, ties to the lowest label", fmt(data["k2_lowest"], sub, n), "rasbt's split: 0.7005"],
+            ["gzip kNN k=2, ties to the lowest label", fmt(data["k2_lowest"], sub, n), rasbt],
             ["gzip kNN k=2, shrink", fmt(data["k2_shrink"], sub, n), ""],
             ["gzip, paper's counting (k=2; not a classifier)", fmt(data["paper_counting_k2"], sub, n), ""],
             ["BoW-cosine kNN k=1", fmt(data["bow-knn"], sub, n), ""],
             ["TF-IDF-cosine kNN k=1", fmt(data["tfidf-knn"], sub, n), ""],
             ["TF-IDF+LR", fmt(data["tfidf-lr"], sub, n), ""],
-            ["CompressorClassifier (1 per class)", fmt(data["compressor-classifier-1"], sub, n), "FTCC: 0.691"],
-            ["CompressorClassifier (3 per class)", fmt(data["compressor-classifier-3"], sub, n), "FTCC: 0.773"],
+            ["CompressorClassifier (1 per class)", fmt(data["compressor-classifier-1"], sub, n), f"FTCC: {ftcc_1}"],
+            ["CompressorClassifier (3 per class)", fmt(data["compressor-classifier-3"], sub, n), f"FTCC: {ftcc_3}"],
             ["PPMClassifier (order 3, escape C)", fmt(data["ppm"], sub, n), ""],
         ]
     full_rows = _imdb_full_split_rows(data)
