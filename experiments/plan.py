@@ -174,6 +174,41 @@ def imdb_full() -> list[RunSpec]:
     return [RunSpec("imdb", compressor, level, chunk_rows=IMDB_FULL_CHUNK_ROWS) for compressor, level in IMDB_FULL]
 
 
+# Models fitted on a run's rows for the tables' baseline and class-model columns (names of
+# npc.baselines.make_baseline, "compressor-classifier-<n per class>", "ppm").
+MODELS = ("bow-knn", "tfidf-knn", "tfidf-lr", "compressor-classifier-1", "compressor-classifier-3", "ppm")
+FEW_SHOT_MODELS = ("tfidf-knn", "tfidf-lr", "compressor-classifier-1", "ppm")
+# PPMClassifier scores this stratified sample (seed 0) of each few-shot run's queries: on
+# the full test splits its 120 runs would take hours here (20news: ~60 ms per prediction).
+FEW_SHOT_PPM_TEST_SAMPLE = 500
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """The models fitted on the rows of the run ``run`` (file ``<run name>.models.json``).
+
+    ``ppm_test_sample``: PPMClassifier scores a stratified seeded (0) sample of that many of
+    the run's queries when it is smaller than their number.
+    """
+
+    run: RunSpec
+    models: tuple[str, ...]
+    ppm_test_sample: int | None = None
+
+    @property
+    def path(self) -> Path:
+        return RUNS_DIR / f"{self.run.name}.models.json"
+
+
+def model_runs() -> dict[str, ModelRun]:
+    """Every model run the tables read, by the name of its neighbour run."""
+    main = ([RunSpec(d) for d in IN_DISTRIBUTION + MASAKHANEWS + PAPER_LOW_RESOURCE]
+            + [RunSpec(d, test_sample=n) for d, n in SUBSAMPLE_FALLBACK.items()] + [RunSpec("imdb")] + imdb())
+    found = {spec.name: ModelRun(spec, MODELS) for spec in main}
+    found.update({spec.name: ModelRun(spec, FEW_SHOT_MODELS, FEW_SHOT_PPM_TEST_SAMPLE) for spec in few_shot()})
+    return found
+
+
 PLANS = {
     "in_distribution": in_distribution,
     "low_resource": low_resource,

@@ -11,6 +11,11 @@ A run file ``results/runs/<name>.npz`` holds
   sampling, digests of the texts, chunk rows, wall time, pairs computed, peak memory of
   the process tree, machine).
 
+Where a table also fits models on a run's rows (baselines, class models:
+:func:`experiments.plan.model_runs`), they are a model run, ``results/runs/<name>.models.json``:
+per model its accuracy, fit seconds, ms per prediction, commit and machine, computed with
+the run (:func:`compute_models`) and only read by the tables.
+
 A run file's bytes depend only on its content (:func:`write_run`), and computing a run
 whose results are already stored leaves its file untouched, so regenerating changes no byte.
 Every accuracy of the tables is derived from these files (:mod:`experiments.tables`), and
@@ -47,17 +52,21 @@ from pathlib import Path
 import numpy as np
 
 from experiments import plan
-from experiments.plan import ROOT, RUNS_DIR, RunSpec
+from experiments.plan import ROOT, RUNS_DIR, ModelRun, RunSpec
 from experiments.resources import PeakMemory, git_commit, machine
+import npc.datasets
+from npc.baselines import make_baseline
 from npc.cache import atomic_write, user_cache_dir
+from npc.compressor_classifier import CompressorClassifier
 from npc.compressors import get_compressor
 from npc.corpus import as_corpus, encode_text
 from npc.datasets import DatasetNotFoundError, load_dataset, per_class_rows
 from npc.distance import ncd
 from npc.kernel import nearest
+from npc.ppm import PPMClassifier
 
-__all__ = ["RunSpec", "load_split", "has_split", "select_rows", "compute", "write_run", "rewrite", "load_run",
-           "recheck", "kernel_cache_dir", "ROOT", "RUNS_DIR"]
+__all__ = ["RunSpec", "ModelRun", "load_split", "has_split", "select_rows", "compute", "compute_models",
+           "write_run", "rewrite", "load_run", "load_models", "recheck", "kernel_cache_dir", "ROOT", "RUNS_DIR"]
 
 HOLDOUT_FRACTION = 0.1
 
@@ -203,6 +212,64 @@ def rewrite(path) -> Path:
     return write_run(path, run, config)
 
 
+def load_models(model_run: ModelRun) -> dict:
+    """The stored figures of a model run, by model name (empty until computed)."""
+    return json.loads(model_run.path.read_text()) if model_run.path.exists() else {}
+
+
+def compute_models(model_run: ModelRun) -> Path:
+    """Fit each model of ``model_run`` not yet in its file on the run's training rows, score
+    it on the run's queries, and write the file after each model (so an interruption loses
+    one model at most). Needs the neighbour run file, whose rows it reads."""
+    spec = model_run.run
+    run = load_run(spec.path)
+    config = run["config"]
+    train_texts, train_labels = load_split(spec.dataset, config["reference_split"])
+    query_texts, query_labels = load_split(spec.dataset, config["query_split"])
+    X, y = [train_texts[i] for i in run["train_index"]], train_labels[run["train_index"]]
+    queries, truth = [query_texts[i] for i in run["test_index"]], query_labels[run["test_index"]]
+    stored = load_models(model_run)
+    for name in model_run.models:
+        if name in stored:
+            continue
+        rows = np.arange(len(queries))
+        if name == "ppm" and model_run.ppm_test_sample is not None and model_run.ppm_test_sample < len(queries):
+            rows = npc.datasets.stratified_rows(truth, model_run.ppm_test_sample, 0, spec.name, "queries")
+        stored[name] = _fit_and_score(_model(name), X, y, [queries[i] for i in rows], truth[rows])
+        if len(rows) < len(queries):
+            stored[name]["n_test"] = len(rows)
+        stored[name].update(commit=git_commit(), machine=machine())
+        atomic_write(model_run.path, json.dumps(stored, indent=1, sort_keys=True) + "\n")
+    return model_run.path
+
+
+def _model(name: str):
+    """A fresh model of a :data:`~experiments.plan.MODELS` name."""
+    if name == "ppm":
+        return PPMClassifier()
+    if name.startswith("compressor-classifier-"):
+        return CompressorClassifier(int(name.rsplit("-", 1)[1]))
+    return make_baseline(name)
+
+
+def _fit_and_score(model, X, y, queries, truth) -> dict:
+    """Accuracy (k=1 and k=2 for kNN models), fit seconds and ms per prediction of one model."""
+    started = time.perf_counter()
+    model.fit(X, y)
+    fitted = time.perf_counter()
+    scores = {}
+    if hasattr(model, "kneighbors"):
+        distances, indices = model.kneighbors(queries, n_neighbors=min(2, len(X)))
+        for k, key in ((1, "accuracy"), (2, "k2")):
+            model.set_params(n_neighbors=k)
+            scores[key] = float(np.mean(model.predict_from_neighbors(distances[:, :k], indices[:, :k])[0] == truth))
+    else:
+        scores["accuracy"] = float(np.mean(model.predict(queries) == truth))
+    predicted = time.perf_counter()
+    return {**scores, "fit_seconds": round(fitted - started, 2),
+            "ms_per_prediction": round(1000 * (predicted - fitted) / len(queries), 3)}
+
+
 def load_run(path) -> dict:
     """Arrays of a run file, with ``config`` parsed."""
     with np.load(path, allow_pickle=False) as data:
@@ -264,27 +331,38 @@ def main(argv=None) -> int:
     if not specs:
         parser.error("name a run or a --plan")
     not_run = []
+    model_runs = plan.model_runs()
     for spec in specs:
-        done = spec.path.exists()
+        done = _done(spec, model_runs)
         if args.list or done:
             print(f"{'done' if done else 'pending':8s} {spec.name}")
             continue
-        print(f"computing {spec.name}", flush=True)
         try:
-            path = compute(spec, n_jobs=args.jobs, cache_dir=args.cache_dir)
+            if not spec.path.exists():
+                print(f"computing {spec.name}", flush=True)
+                path = compute(spec, n_jobs=args.jobs, cache_dir=args.cache_dir)
+                print(f"wrote {path.relative_to(ROOT)} in {load_run(path)['config']['seconds']} s", flush=True)
+            if spec.name in model_runs:
+                print(f"fitting the models of {spec.name}", flush=True)
+                print(f"wrote {compute_models(model_runs[spec.name]).relative_to(ROOT)}", flush=True)
         except DatasetNotFoundError as error:
             print(f"not run  {spec.name}: {error}", flush=True)
             not_run.append(spec.name)
-            continue
-        print(f"wrote {path.relative_to(ROOT)} in {load_run(path)['config']['seconds']} s", flush=True)
     print(_summary(specs, not_run, args.list))
     return 0
+
+
+def _done(spec: RunSpec, model_runs: dict[str, ModelRun]) -> bool:
+    """Whether the run file and, where the tables fit models on its rows, all of them are stored."""
+    model_run = model_runs.get(spec.name)
+    return spec.path.exists() and (model_run is None or set(model_run.models) <= set(load_models(model_run)))
 
 
 def _summary(specs: list[RunSpec], not_run: list[str], listing: bool) -> str:
     """The last line of ``main``: how many runs are done, and which could not run."""
     if listing:
-        pending = sum(not spec.path.exists() for spec in specs)
+        model_runs = plan.model_runs()
+        pending = sum(not _done(spec, model_runs) for spec in specs)
         return f"{len(specs) - pending} of {len(specs)} runs done, {pending} pending"
     if not_run:
         return (f"{len(specs) - len(not_run)} of {len(specs)} runs done; {len(not_run)} not run, their data not "
