@@ -32,15 +32,14 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from joblib import parallel_config
 
 from experiments.bench_kernel import cost_at, sample_job
-from experiments.resources import describe_machine, git_commit, machine, tree_cpu_seconds
+from experiments.report import RESULTS_DIR, new_record, record_text, write_record
+from experiments.resources import tree_cpu_seconds
 from npc.kernel import PAIRS_PER_CHUNK, chunk_bounds, nearest
 
-ROOT = Path(__file__).resolve().parent.parent
 N_QUERIES, N_REFERENCES, K = 128, 400, 2
 WORKERS = (8, 64, 256)
 # Full jobs: (test, train, mean chars) as in results/bench_kernel.md (AG News and DBpedia from the paper's sizes).
@@ -196,10 +195,8 @@ def markdown(report: dict) -> str:
     lines = [
         "# Chunking and clusters",
         "",
-        f"Command: `{report['command']}` — commit `{report['commit']}` — {report['seconds']:.0f} s.",
-        f"Machine: {describe_machine(report['machine'])}; load average at start "
-        f"{[round(x, 2) for x in report['machine']['load_average_at_start']]}, at end {report['load_average_at_end']}. "
-        f"{report['load_note']}",
+        f"Wall time {report['seconds']:.0f} s; load average at end {report['load_average_at_end']} (command, commit "
+        f"and machine at the end of the report). {report['load_note']}",
         "",
         "## 2 workers against 1, default chunking",
         "",
@@ -274,8 +271,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=7)
     options = parser.parse_args(argv)
     started = time.perf_counter()
-    report = {"command": " ".join(["python -m experiments.bench_cluster", *(sys.argv[1:] if argv is None else argv)]),
-              "commit": git_commit(), "machine": machine(), "rounds": options.rounds}
+    report = new_record("experiments.bench_cluster", argv, rounds=options.rounds)
     from distributed import Client, LocalCluster
 
     queries, references = sample_job("imdb", N_QUERIES, N_REFERENCES)
@@ -285,7 +281,7 @@ def main(argv=None) -> int:
                       worker_dashboard_address=None) as cluster, Client(cluster) as client:
         report["scaling"].update(cluster_scaling(queries, references, options.rounds, client))
         report["overhead"] = overhead(queries, references, options.rounds, client)
-    kernel = json.loads((ROOT / "results" / "bench_kernel.json").read_text())
+    kernel = json.loads((RESULTS_DIR / "bench_kernel.json").read_text())
     # Measured with the machine otherwise idle (the wall-clock figures here are not, when it is shared).
     report["efficiency"] = round(min(1.0, kernel["scaling"]["speedup_2_workers"] / 2), 3)
     report["overhead_ms_used"] = max(report["overhead"]["loopback Dask cluster, 2 workers: worker-ms per chunk"], 0)
@@ -298,9 +294,8 @@ def main(argv=None) -> int:
                            "2-worker figures are then lower than on free cores." if loaded > 0.5 * cores else
                            "The machine was nearly idle.")
     report["seconds"] = round(time.perf_counter() - started, 1)
-    (ROOT / "results" / "bench_cluster.json").write_text(json.dumps(report, indent=1) + "\n")
-    (ROOT / "results" / "bench_cluster.md").write_text(markdown(report))
-    print(markdown(report))
+    write_record(report, markdown(report), RESULTS_DIR / "bench_cluster")
+    print(record_text(report, markdown(report)))
     return 0
 
 

@@ -36,7 +36,12 @@ def write_record(record: dict, markdown: str, path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path.with_suffix(".json"), json.dumps(record, indent=1, default=_plain) + "\n")
-    atomic_write(path.with_suffix(".md"), markdown.rstrip("\n") + "\n\n" + provenance(record) + "\n")
+    atomic_write(path.with_suffix(".md"), record_text(record, markdown))
+
+
+def record_text(record: dict, markdown: str) -> str:
+    """A benchmark's Markdown report: ``markdown`` closed by the :func:`provenance` line."""
+    return markdown.rstrip("\n") + "\n\n" + provenance(record) + "\n"
 
 
 def provenance(record: dict) -> str:
@@ -107,7 +112,8 @@ def write_index() -> None:
             f"Machine: {describe_machine(machine())}.", "",
             markdown_table(["table", "command", "commit", "wall time", "subsampled cells"], rows), "",
             "Speed: [bench_kernel.md](bench_kernel.md) (`python -m experiments.bench_kernel`), which names "
-            "its own commit, machine and wall time; model selection: [bench_cv.md](bench_cv.md) "
+            "its own commit, machine and wall time; µs per pair of each compressor cell: "
+            "[bench_compressors.md](bench_compressors.md) (`python -m experiments.bench_compressors`); model selection: [bench_cv.md](bench_cv.md) "
             "(`python -m experiments.bench_cv`); clustering languages by NCD: "
             "[cluster_languages.md](cluster_languages.md) (`python -m experiments.cluster_languages`); chunking "
             "and clusters: [bench_cluster.md](bench_cluster.md) (`python -m experiments.bench_cluster`).", "",
