@@ -20,7 +20,8 @@ IMDb reviews (``$NPC_DATA_DIR/imdb``). Sections:
 
 Usage::
 
-    NPC_DATA_DIR=/path/to/data python -m experiments.bench_cluster [--rounds 7]   # writes results/bench_cluster.{json,md}
+    # writes results/bench_cluster.{json,md}
+    NPC_DATA_DIR=/path/to/data python -m experiments.bench_cluster [--rounds 7]
 """
 
 from __future__ import annotations
@@ -290,7 +291,8 @@ def main(argv=None) -> int:
     # At the end the load average counts this benchmark's own workers: only the start tells of other jobs.
     loaded = report["machine"]["load_average_at_start"][0]
     cores = report["machine"]["cores"]
-    report["load_note"] = (f"The machine was loaded by other jobs (load average {loaded:.1f} on {cores} cores at the start): "
+    report["load_note"] = (f"The machine was loaded by other jobs (load average {loaded:.1f} on {cores} cores at the "
+                           "start): "
                            "2-worker figures are then lower than on free cores." if loaded > 0.5 * cores else
                            "The machine was nearly idle.")
     report["seconds"] = round(time.perf_counter() - started, 1)

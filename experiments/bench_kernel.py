@@ -170,8 +170,8 @@ def crossover(names: list[str], n_queries: list[int], n_references: int, rounds:
         for query in queries:
             head = query.encode() + b" "
             seconds = interleaved({
-                "copy": lambda: compressor.prefix(head, reuse_state=True).sizes_with(tails),
-                "one_shot": lambda: compressor.prefix(head, reuse_state=False).sizes_with(tails),
+                "copy": lambda head=head, tails=tails: compressor.prefix(head, reuse_state=True).sizes_with(tails),
+                "one_shot": lambda head=head, tails=tails: compressor.prefix(head, reuse_state=False).sizes_with(tails),
             }, rounds)
             rows.append({"data": name, "head_bytes": len(head),
                          "copy_us": round(seconds["copy"] / len(tails) * 1e6, 2),
@@ -342,7 +342,7 @@ def run_benchmark(*, n_queries: int = 16, n_references: int = 500, rounds: int =
         result["memory"] = memory_section(memory_queries)
     result["peak_rss_mib_whole_benchmark"] = memory.peak_mib
     points = cost_points(result["per_core"])
-    result["cost_model_us_per_pair"] = {spec: [{"bytes": round(l), "us": c} for l, c in measured]
+    result["cost_model_us_per_pair"] = {spec: [{"bytes": round(length), "us": c} for length, c in measured]
                                         for spec, measured in points.items()}
     result["projection"] = projection(points, result["dask"].get("seconds_per_task_overhead"),
                                       min(2.0, 2 * result["scaling"]["cpu_efficiency_2_workers"]))
@@ -451,7 +451,8 @@ def _projection(result: dict) -> list[str]:
               "(AG News, IMDb), proportional to L outside them ("
               + "; ".join(f"{k}: " + ", ".join(f"{p['us']} µs at {p['bytes']} B" for p in v)
                           for k, v in result["cost_model_us_per_pair"].items())
-              + "). 2 cores: pairs × cost / (2 × the measured CPU efficiency of 2 workers), i.e. two cores free for the job. 64 Dask workers: pairs × cost / 64 plus, "
+              + "). 2 cores: pairs × cost / (2 × the measured CPU efficiency of 2 workers), i.e. two cores free "
+              "for the job. 64 Dask workers: pairs × cost / 64 plus, "
               "conservatively, the measured per-task overhead counted serially (100 test rows per task). "
               "Rows without a local copy use the paper's sizes and mean lengths.", ""]
     proj = result["projection"]

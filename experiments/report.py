@@ -84,7 +84,8 @@ def write_table(name: str, title: str, sections: list[tuple[str, list[str], list
     parts += [f"- {note}" for note in notes]
     RESULTS_DIR.mkdir(exist_ok=True)
     atomic_write(RESULTS_DIR / f"{name}.md", "\n".join(parts) + "\n")
-    atomic_write(RESULTS_DIR / f"{name}.json", json.dumps({"meta": meta, "rows": data}, indent=1, default=_plain) + "\n")
+    atomic_write(RESULTS_DIR / f"{name}.json",
+                 json.dumps({"meta": meta, "rows": data}, indent=1, default=_plain) + "\n")
     return meta
 
 
@@ -103,8 +104,8 @@ def write_index() -> None:
         if not meta or "table" not in meta:
             continue  # not a table of experiments/ (e.g. a saved command-line report)
         subsampled = "; ".join(meta["subsampled"]) or "none"
-        rows.append([f"[{meta['title']}]({meta['table']}.md)", f"`{meta['command']}`", f"`{short_commit(meta['commit'])}`",
-                     f"{meta['wall_seconds']} s", subsampled])
+        rows.append([f"[{meta['title']}]({meta['table']}.md)", f"`{meta['command']}`",
+                     f"`{short_commit(meta['commit'])}`", f"{meta['wall_seconds']} s", subsampled])
     text = [GENERATED, "# Results", "",
             "Every table is generated from the run files in [runs/](runs/README.md) (neighbour searches "
             "computed once by `python -m experiments.runs`) and regenerates with its command "
@@ -113,7 +114,8 @@ def write_index() -> None:
             markdown_table(["table", "command", "commit", "wall time", "subsampled cells"], rows), "",
             "Speed: [bench_kernel.md](bench_kernel.md) (`python -m experiments.bench_kernel`), which names "
             "its own commit, machine and wall time; µs per pair of each compressor cell: "
-            "[bench_compressors.md](bench_compressors.md) (`python -m experiments.bench_compressors`); model selection: [bench_cv.md](bench_cv.md) "
+            "[bench_compressors.md](bench_compressors.md) (`python -m experiments.bench_compressors`); "
+            "model selection: [bench_cv.md](bench_cv.md) "
             "(`python -m experiments.bench_cv`); clustering languages by NCD: "
             "[cluster_languages.md](cluster_languages.md) (`python -m experiments.cluster_languages`); chunking "
             "and clusters: [bench_cluster.md](bench_cluster.md) (`python -m experiments.bench_cluster`).", "",

@@ -51,10 +51,10 @@ from pathlib import Path
 
 import numpy as np
 
+import npc.datasets
 from experiments import plan
 from experiments.plan import ROOT, RUNS_DIR, ModelRun, RunSpec
 from experiments.resources import PeakMemory, git_commit, machine
-import npc.datasets
 from npc.baselines import make_baseline
 from npc.cache import atomic_write, user_cache_dir
 from npc.compressor_classifier import CompressorClassifier
@@ -106,7 +106,8 @@ def select_rows(spec: RunSpec):
         query_split = reference_split = "test"
         query_rows = stratified_rows(spec.dataset, "test", spec.test_sample, seed=0)
         n_test = len(load_split(spec.dataset, "test")[1])
-        pool = np.arange(n_test) if spec.train_sample is None else stratified_rows(spec.dataset, "test", spec.train_sample, 1)
+        pool = (np.arange(n_test) if spec.train_sample is None
+                else stratified_rows(spec.dataset, "test", spec.train_sample, 1))
         reference_rows = np.setdiff1d(pool, query_rows)
     else:
         reference_split, query_split = "train", "train" if spec.queries == "holdout" else spec.queries

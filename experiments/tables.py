@@ -57,18 +57,17 @@ def _main_rows(datasets, holdout_kind: str, with_reference_k1: bool):
             if nb.subsampled:
                 subsampled.append(f"{dataset}: {len(nb.truth)} test items (full run pending)")
         data[dataset] = cells or {"status": PENDING}
-        get = cells.get
-        n = get("n_test") if nb is not None and nb.subsampled else None
+        n = cells.get("n_test") if nb is not None and nb.subsampled else None
 
-        def cell(key):
-            return fmt(get(key), n is not None, n)
+        def cell(key, cells=cells, n=n):
+            return fmt(cells.get(key), n is not None, n)
 
         name = dataset if n is None else f"{dataset} ({n}-item test subsample)"
         reference_k1 = [fmt(reference.REFERENCE_K1.get(dataset, "–"))] if with_reference_k1 else []
         rows.append([name, paper, cell("paper_counting_k2"), cell("k1")] + reference_k1
                     + [cell("k2_nearest"), cell("k2_random_expected"), cell("k2_random_draw_seed0"),
                        _chosen(cells, "best_k", "best_k_accuracy"), cell("bow-knn"), cell("tfidf-knn"),
-                       cell("tfidf-lr"), str(get("duplicates", PENDING)), cell("k1_without_duplicates")])
+                       cell("tfidf-lr"), str(cells.get("duplicates", PENDING)), cell("k1_without_duplicates")])
         extra.append([name, cell("k1"), _chosen(cells, "weighted_k", "weighted_accuracy"),
                       cell("compressor-classifier-1"), cell("compressor-classifier-3"), cell("ppm"),
                       cell("tfidf-lr"), _speed(cells)])
@@ -88,7 +87,8 @@ def _speed(cells: dict) -> str:
                                           ("compressor-classifier-1", "ppm", "tfidf-lr")]
     if not all(key in cells for key in needed):
         return PENDING
-    return (f"gzip kNN {cells['cpu_ms_per_prediction']:.0f} · CPC-1 {cells['compressor-classifier-1-ms_per_prediction']:.2f}"
+    return (f"gzip kNN {cells['cpu_ms_per_prediction']:.0f}"
+            f" · CPC-1 {cells['compressor-classifier-1-ms_per_prediction']:.2f}"
             f" · PPM {cells['ppm-ms_per_prediction']:.2f} · TF-IDF+LR {cells['tfidf-lr-ms_per_prediction']:.3f}")
 
 
@@ -170,7 +170,8 @@ def in_distribution(command: str) -> dict:
         "\"Reference k=1\" is the honest k=1 recomputed independently (K. Schutte) from the paper's own distances.",
         "A row marked \"(N-item test subsample)\" uses a stratified, seeded (0) test subsample while its full "
         "run is pending (see the ledger), with 95 % Wilson intervals in brackets; the train split stays full.",
-        "Best k and the distance-weighted k (validation) are chosen on a stratified 10 % of train held out (seed 0, neighbours "
+        "Best k and the distance-weighted k (validation) are chosen on a stratified 10 % of train held out "
+        "(seed 0, neighbours "
         "among the other 90 %: `<set>__gzip-9__holdout.npz`), never on test.",
         "Baselines (scikit-learn, `npc/baselines.py`) are fitted on the same full train split and scored on the "
         "same test rows: BoW = CountVectorizer unigrams; TF-IDF kNN = unigrams+bigrams, sublinear tf; "
@@ -367,7 +368,8 @@ def plot_compressors(cells: list[dict]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    markers = dict(zip([f"{c}-{level}" for c, level in plan.COMPRESSORS + plan.SAMPLE_ONLY_COMPRESSORS], "o^sDvP*Xh<>p"))
+    names = [f"{c}-{level}" for c, level in plan.COMPRESSORS + plan.SAMPLE_ONLY_COMPRESSORS]
+    markers = dict(zip(names, "o^sDvP*Xh<>p"))
     colours = dict(zip(plan.COMPRESSOR_DATASETS, plt.get_cmap("tab10").colors))
     figure, axes = plt.subplots(figsize=(8, 5.5))
     for cell in (cell for cell in cells if cell["us_per_pair"] is not None):
@@ -534,7 +536,8 @@ def _subsample_check(full, sample, draws: int = 200) -> str:
     as_far = int(np.sum(np.abs(by_seed - truth) >= abs(by_seed[0] - truth)))
     return (f"The {n}-review test subsample (seed 0) that this table used before the full run gave k=1 "
             f"{fmt(sample.accuracy(1), True, n)}; the full split gives {truth:.3f}. Drawn with seeds 0–{draws - 1}, "
-            f"the same sampler's k=1 on the full run's predictions has mean {by_seed.mean():.3f} (sd {by_seed.std():.3f}); "
+            f"the same sampler's k=1 on the full run's predictions has mean {by_seed.mean():.3f} "
+            f"(sd {by_seed.std():.3f}); "
             f"{as_far} of {draws} draws land at least as far from the full figure as seed 0"
             + (" (an unlucky draw)." if as_far < 0.05 * draws else " (ordinary sampling noise)."))
 

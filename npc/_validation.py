@@ -13,7 +13,8 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["InvalidInputError", "encode_text", "decode_text", "check_texts", "check_labels", "check_int", "check_n_neighbors"]
+__all__ = ["InvalidInputError", "encode_text", "decode_text", "check_texts", "check_labels", "check_int",
+           "check_n_neighbors"]
 
 
 class InvalidInputError(ValueError, TypeError):

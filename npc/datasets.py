@@ -30,8 +30,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from npc._files import (FILE_SUFFIXES, DatasetError, as_label_array, read_class_folders, read_table, read_text,
-                        split_lines)
+from npc._files import (
+    FILE_SUFFIXES,
+    DatasetError,
+    as_label_array,
+    read_class_folders,
+    read_table,
+    read_text,
+    split_lines,
+)
 from npc._hub import HUB_SOURCES, fetch_split, hub_offline_reason
 from npc.cache import atomic_write, user_cache_dir
 

@@ -66,7 +66,8 @@ def test_readme_lists_commands_and_marks_the_long_ones():
     assert any(runnable(command) is None and LONG.search(command) for command in commands)
     # the imdb run with --cache-dir is 625 million pairs: it must carry the mark
     assert all(LONG.search(command) for command in commands if "--train imdb --cache-dir" in command)
-    assert all(ON_A_CLUSTER.search(command) for command in commands if command.startswith("dask ") or "--scheduler" in command)
+    assert all(ON_A_CLUSTER.search(command) for command in commands
+               if command.startswith("dask ") or "--scheduler" in command)
 
 
 def _fresh_copy(destination: Path) -> Path:

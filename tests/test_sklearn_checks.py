@@ -8,13 +8,12 @@ pass. The checks listed in ``NOT_APPLICABLE`` test numeric input handling that a
 estimator does not have; each says why.
 """
 
-import warnings
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
-from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sklearn.exceptions import DataConversionWarning
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils import get_tags
 from sklearn.utils._tags import InputTags
