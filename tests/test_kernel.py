@@ -18,7 +18,9 @@ def naive_ncd(x: str, y: str, one_shot, level) -> float:
     return (size(x + " " + y) - min(cx, cy)) / max(cx, cy)
 
 
-@pytest.mark.parametrize("name", sorted(ONE_SHOT))
+# lzma's naive formula costs milliseconds per pair: its case is slow.
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name == "lzma" else name
+                                  for name in sorted(ONE_SHOT)])
 def test_pairwise_ncd_is_bit_identical_to_naive_formula(name, real_texts):
     """20 queries x all 220 real texts (long IMDb and short AG News), every compressor."""
     level = get_compressor(name).level
