@@ -108,7 +108,8 @@ def write_index() -> None:
                      f"`{short_commit(meta['commit'])}`", f"{meta['wall_seconds']} s", subsampled])
     text = [GENERATED, "# Results", "",
             "Every table is generated from the run files in [runs/](runs/README.md) (neighbour searches "
-            "computed once by `python -m experiments.runs`) and regenerates with its command "
+            "and the models fitted on their rows, computed once by `python -m experiments.runs`) and benchmark "
+            "records, and regenerates with its command "
             "(`NPC_DATA_DIR` set to the folder of the data sets). "
             f"Machine: {describe_machine(machine())}.", "",
             markdown_table(["table", "command", "commit", "wall time", "subsampled cells"], rows), "",
