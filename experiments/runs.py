@@ -171,15 +171,16 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=None, verbose=0, path=None)
     return path
 
 
-# What a run's results depend on; the rest of its config (time, memory, commit, machine) is
-# how it was computed.
-DEFINING = ("name", "K", "query_split", "reference_split", "query_digest", "reference_digest")
+# What a run's results depend on: its spec but the chunking (the kernel's results do not
+# depend on it; it shapes the cache only), its splits and texts. The rest of the config (time,
+# memory, commit, machine) is how it was computed.
+DEFINING = ("name", "K", "query_split", "reference_split", "query_digest", "reference_digest",
+            *(field.name for field in fields(RunSpec) if field.name != "chunk_rows"))
 
 
 def _same_results(stored: dict, arrays: dict, config: dict) -> bool:
-    keys = (*DEFINING, *(field.name for field in fields(RunSpec)))
     return all(np.array_equal(stored[name], array) for name, array in arrays.items()) and \
-        all(stored["config"].get(key) == config[key] for key in keys)
+        all(stored["config"].get(key) == config[key] for key in DEFINING)
 
 
 # Every member of a run file is dated 1980-01-01 (the zip format's epoch) and stored in name
