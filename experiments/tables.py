@@ -411,6 +411,25 @@ def _imdb_full_split_rows(data: dict) -> list[list]:
     return rows
 
 
+# The IMDb table's rows: label, cell, published figure (on other splits) beside it.
+IMDB_ROWS = [
+    ("gzip kNN k=1", "k1", ""),
+    ("gzip kNN k=2, ties to the nearest (npc's default)", "k2_nearest", ""),
+    ("gzip kNN k=2, ties at random (expected)", "k2_random_expected", ""),
+    ("gzip kNN k=2, ties at random (one draw, seed 0)", "k2_random_draw_seed0", ""),
+    ("gzip kNN k=2, ties to the lowest label", "k2_lowest",
+     f"rasbt's split: {reference.REFERENCE_RASBT_IMDB_K2_LOWEST}"),
+    ("gzip kNN k=2, shrink", "k2_shrink", ""),
+    ("gzip, paper's counting (k=2; not a classifier)", "paper_counting_k2", ""),
+    ("BoW-cosine kNN k=1", "bow-knn", ""),
+    ("TF-IDF-cosine kNN k=1", "tfidf-knn", ""),
+    ("TF-IDF+LR", "tfidf-lr", ""),
+    ("CompressorClassifier (1 per class)", "compressor-classifier-1", f"FTCC: {reference.REFERENCE_FTCC_CPC1['imdb']}"),
+    ("CompressorClassifier (3 per class)", "compressor-classifier-3", f"FTCC: {reference.REFERENCE_FTCC_CPC3['imdb']}"),
+    ("PPMClassifier (order 3, escape C)", "ppm", ""),
+]
+
+
 def imdb(command: str) -> dict:
     started = time.perf_counter()
     full = RunSpec("imdb")
@@ -423,23 +442,7 @@ def imdb(command: str) -> dict:
         data = gzip_cells(nb, None)
         data.update(model_cells(spec))
         data["k2_shrink"] = nb.accuracy(2, "shrink")
-        rasbt = f"rasbt's split: {reference.REFERENCE_RASBT_IMDB_K2_LOWEST}"
-        ftcc_1, ftcc_3 = reference.REFERENCE_FTCC_CPC1["imdb"], reference.REFERENCE_FTCC_CPC3["imdb"]
-        rows = [
-            ["gzip kNN k=1", fmt(data["k1"], sub, n), ""],
-            ["gzip kNN k=2, ties to the nearest (npc's default)", fmt(data["k2_nearest"], sub, n), ""],
-            ["gzip kNN k=2, ties at random (expected)", fmt(data["k2_random_expected"], sub, n), ""],
-            ["gzip kNN k=2, ties at random (one draw, seed 0)", fmt(data["k2_random_draw_seed0"], sub, n), ""],
-            ["gzip kNN k=2, ties to the lowest label", fmt(data["k2_lowest"], sub, n), rasbt],
-            ["gzip kNN k=2, shrink", fmt(data["k2_shrink"], sub, n), ""],
-            ["gzip, paper's counting (k=2; not a classifier)", fmt(data["paper_counting_k2"], sub, n), ""],
-            ["BoW-cosine kNN k=1", fmt(data["bow-knn"], sub, n), ""],
-            ["TF-IDF-cosine kNN k=1", fmt(data["tfidf-knn"], sub, n), ""],
-            ["TF-IDF+LR", fmt(data["tfidf-lr"], sub, n), ""],
-            ["CompressorClassifier (1 per class)", fmt(data["compressor-classifier-1"], sub, n), f"FTCC: {ftcc_1}"],
-            ["CompressorClassifier (3 per class)", fmt(data["compressor-classifier-3"], sub, n), f"FTCC: {ftcc_3}"],
-            ["PPMClassifier (order 3, escape C)", fmt(data["ppm"], sub, n), ""],
-        ]
+        rows = [[label, fmt(data[key], sub, n), published] for label, key, published in IMDB_ROWS]
     full_rows = _imdb_full_split_rows(data)
     sample = [] if spec is full else [f"test: stratified {plan.IMDB_TEST_SAMPLE} of 25,000 (seed 0)"]
     notes = [

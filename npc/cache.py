@@ -4,10 +4,10 @@ A job (compressor, separator, query texts, reference texts, result kind, chunkin
 fingerprint; its chunks live in ``<cache_dir>/<fingerprint[:24]>/`` beside a
 ``manifest.json`` that records what the job is. Each finished chunk is one ``.npz`` file
 written to a temporary name and renamed (:func:`atomic_write`, which every file npc writes
-goes through), so a killed run leaves only whole chunks, and
-two runs of the same job can share the folder (their writes are identical). A chunk that
-fails its zip CRC or shape check is reported and recomputed, never used; a manifest that
-describes another job is refused.
+goes through), so a killed run leaves only whole chunks, and two runs of the same job can
+share the folder (their writes are identical). A chunk that fails its zip CRC or shape
+check is reported and recomputed, never used; a manifest that describes another job is
+refused.
 """
 
 from __future__ import annotations
