@@ -20,7 +20,8 @@ IMDb reviews (``$NPC_DATA_DIR/imdb``). Sections:
 
 Usage::
 
-    NPC_DATA_DIR=/path/to/data python -m experiments.bench_cluster [--rounds 7]   # writes results/bench_cluster.{json,md}
+    # writes results/bench_cluster.{json,md}
+    NPC_DATA_DIR=/path/to/data python -m experiments.bench_cluster [--rounds 7]
 """
 
 from __future__ import annotations
@@ -32,15 +33,14 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from joblib import parallel_config
 
 from experiments.bench_kernel import cost_at, sample_job
-from experiments.resources import describe_machine, git_commit, machine, tree_cpu_seconds
-from npc.kernel import PAIRS_PER_CHUNK, _chunk_bounds, nearest
+from experiments.report import RESULTS_DIR, new_record, record_text, write_record
+from experiments.resources import tree_cpu_seconds
+from npc.kernel import PAIRS_PER_CHUNK, chunk_bounds, nearest
 
-ROOT = Path(__file__).resolve().parent.parent
 N_QUERIES, N_REFERENCES, K = 128, 400, 2
 WORKERS = (8, 64, 256)
 # Full jobs: (test, train, mean chars) as in results/bench_kernel.md (AG News and DBpedia from the paper's sizes).
@@ -77,7 +77,7 @@ def balance(queries, references, rounds: int) -> dict:
     out); the speedup is the total over the last worker's finish. CPU time, so other load
     on the machine does not change it.
     """
-    bounds = _chunk_bounds(len(queries), len(references), None)
+    bounds = chunk_bounds(len(queries), len(references), None)
     seconds = []
     for start, stop in bounds:
         times = []
@@ -98,7 +98,7 @@ def balance(queries, references, rounds: int) -> dict:
 def scaling(queries, references, rounds: int) -> dict:
     """1 against 2 loky workers, with no Dask cluster alive (its idle processes would take CPU)."""
     n_pairs = len(queries) * len(references)
-    default_chunks = len(_chunk_bounds(len(queries), len(references), None))
+    default_chunks = len(chunk_bounds(len(queries), len(references), None))
     one_chunk = math.ceil(PAIRS_PER_CHUNK / len(references))
     started = time.perf_counter()
     nearest(queries, references, K, n_jobs=2)
@@ -112,7 +112,7 @@ def scaling(queries, references, rounds: int) -> dict:
     return {
         "job": f"IMDb gzip-9, {len(queries)} test x {len(references)} train reviews, K={K}",
         "default_chunks": default_chunks,
-        "chunk_rows": _chunk_bounds(len(queries), len(references), None)[0][1],
+        "chunk_rows": chunk_bounds(len(queries), len(references), None)[0][1],
         "cold_first_call_n_jobs_2_seconds": round(cold, 3),
         **{name: summary(values, n_pairs) for name, values in times.items()},
         "speedup_2_workers_median_of_rounds": round(statistics.median(per_round), 3),
@@ -143,7 +143,7 @@ def cluster_scaling(queries, references, rounds: int, client) -> dict:
 
 def overhead(queries, references, rounds: int, client) -> dict:
     n_pairs = len(queries) * len(references)
-    few = len(_chunk_bounds(len(queries), len(references), None))
+    few = len(chunk_bounds(len(queries), len(references), None))
     many = len(queries)
 
     def run(n_jobs, chunk_size, dask=False):
@@ -174,7 +174,7 @@ def projection(kernel: dict, overhead_ms: float, efficiency: float) -> list[dict
     rows = []
     for name, key in FULL_JOBS.items():
         job = jobs[key]
-        bounds = _chunk_bounds(job["test"], job["train"], None)
+        bounds = chunk_bounds(job["test"], job["train"], None)
         rows_per_chunk = bounds[0][1]
         row = {"data": name, "test": job["test"], "train": job["train"], "mean_chars": job["mean_chars"],
                "pairs": job["pairs"], "chunks": len(bounds), "pairs_per_chunk": rows_per_chunk * job["train"]}
@@ -196,10 +196,8 @@ def markdown(report: dict) -> str:
     lines = [
         "# Chunking and clusters",
         "",
-        f"Command: `{report['command']}` — commit `{report['commit']}` — {report['seconds']:.0f} s.",
-        f"Machine: {describe_machine(report['machine'])}; load average at start "
-        f"{[round(x, 2) for x in report['machine']['load_average_at_start']]}, at end {report['load_average_at_end']}. "
-        f"{report['load_note']}",
+        f"Wall time {report['seconds']:.0f} s; load average at end {report['load_average_at_end']} (command, commit "
+        f"and machine at the end of the report). {report['load_note']}",
         "",
         "## 2 workers against 1, default chunking",
         "",
@@ -274,8 +272,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=7)
     options = parser.parse_args(argv)
     started = time.perf_counter()
-    report = {"command": " ".join(["python -m experiments.bench_cluster", *(sys.argv[1:] if argv is None else argv)]),
-              "commit": git_commit(), "machine": machine(), "rounds": options.rounds}
+    report = new_record("experiments.bench_cluster", argv, rounds=options.rounds)
     from distributed import Client, LocalCluster
 
     queries, references = sample_job("imdb", N_QUERIES, N_REFERENCES)
@@ -285,7 +282,7 @@ def main(argv=None) -> int:
                       worker_dashboard_address=None) as cluster, Client(cluster) as client:
         report["scaling"].update(cluster_scaling(queries, references, options.rounds, client))
         report["overhead"] = overhead(queries, references, options.rounds, client)
-    kernel = json.loads((ROOT / "results" / "bench_kernel.json").read_text())
+    kernel = json.loads((RESULTS_DIR / "bench_kernel.json").read_text())
     # Measured with the machine otherwise idle (the wall-clock figures here are not, when it is shared).
     report["efficiency"] = round(min(1.0, kernel["scaling"]["speedup_2_workers"] / 2), 3)
     report["overhead_ms_used"] = max(report["overhead"]["loopback Dask cluster, 2 workers: worker-ms per chunk"], 0)
@@ -294,13 +291,13 @@ def main(argv=None) -> int:
     # At the end the load average counts this benchmark's own workers: only the start tells of other jobs.
     loaded = report["machine"]["load_average_at_start"][0]
     cores = report["machine"]["cores"]
-    report["load_note"] = (f"The machine was loaded by other jobs (load average {loaded:.1f} on {cores} cores at the start): "
+    report["load_note"] = (f"The machine was loaded by other jobs (load average {loaded:.1f} on {cores} cores at the "
+                           "start): "
                            "2-worker figures are then lower than on free cores." if loaded > 0.5 * cores else
                            "The machine was nearly idle.")
     report["seconds"] = round(time.perf_counter() - started, 1)
-    (ROOT / "results" / "bench_cluster.json").write_text(json.dumps(report, indent=1) + "\n")
-    (ROOT / "results" / "bench_cluster.md").write_text(markdown(report))
-    print(markdown(report))
+    write_record(report, markdown(report), RESULTS_DIR / "bench_cluster")
+    print(record_text(report, markdown(report)))
     return 0
 
 

@@ -15,16 +15,13 @@ searched again).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-from experiments.report import markdown_table, provenance
-from experiments.resources import git_commit, machine
+from experiments.report import markdown_table, new_record, record_text, write_record
 from npc import NCDClassifier, NCDClassifierCV
 from npc.datasets import load_dataset
 
@@ -74,28 +71,24 @@ def main(argv=None) -> int:
             raise AssertionError("NCDClassifierCV and GridSearchCV scores differ")
 
     medians = {name: float(np.median(values)) for name, values in times.items()}
-    record = {
-        "command": "python -m experiments.bench_cv " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "commit": git_commit(),
-        "machine": machine(),
-        "dataset": args.dataset,
-        "n_train": len(texts),
-        "grid": grid,
-        "n_candidates": n_candidates,
-        "n_folds": args.folds,
-        "compressor": args.compressor,
-        "seconds": times,
-        "median_seconds": medians,
-        "pairs": {"GridSearchCV": grid_pairs, "NCDClassifierCV": int(search.n_pairs_computed_)},
-        "n_neighbors_searched": int(search.n_neighbors_searched_),
-        "n_rows_searched_again": int(search.n_rows_searched_again_),
-        "speedup": medians["GridSearchCV"] / medians["NCDClassifierCV"],
-        "scores_identical": True,
-        "best_params": search.best_params_,
-        "mean_test_score": search.cv_results_["mean_test_score"].tolist(),
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    record = new_record(
+        "experiments.bench_cv", argv,
+        dataset=args.dataset,
+        n_train=len(texts),
+        grid=grid,
+        n_candidates=n_candidates,
+        n_folds=args.folds,
+        compressor=args.compressor,
+        seconds=times,
+        median_seconds=medians,
+        pairs={"GridSearchCV": grid_pairs, "NCDClassifierCV": int(search.n_pairs_computed_)},
+        n_neighbors_searched=int(search.n_neighbors_searched_),
+        n_rows_searched_again=int(search.n_rows_searched_again_),
+        speedup=medians["GridSearchCV"] / medians["NCDClassifierCV"],
+        scores_identical=True,
+        best_params=search.best_params_,
+        mean_test_score=search.cv_results_["mean_test_score"].tolist(),
+    )
     rows = [[name, f"{record['pairs'][name]:,}", f"{medians[name]:.1f}", " / ".join(f"{t:.1f}" for t in times[name])]
             for name in ("GridSearchCV", "NCDClassifierCV")]
     cv_rows = [[str(params), f"{mean:.4f}", rank] for params, mean, rank in
@@ -113,10 +106,9 @@ def main(argv=None) -> int:
         "are every candidate x fold x validation text x training text of the fold; NCDClassifierCV's are counted by "
         "the kernel. Wall time is the whole fit (sizes, search, votes, refit).",
         markdown_table(["params", "mean_test_score", "rank"], cv_rows),
-        provenance(record),
     ])
-    args.output.with_suffix(".md").write_text(text + "\n")
-    print(text)
+    write_record(record, text, args.output)
+    print(record_text(record, text))
     return 0
 
 

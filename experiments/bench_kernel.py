@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import bz2
 import gzip
-import json
 import os
 import statistics
 import sys
@@ -41,12 +40,12 @@ import lz4.frame  # noqa: E402
 import numpy as np  # noqa: E402
 import pyzstd  # noqa: E402
 
-from experiments.resources import PeakMemory, describe_machine, git_commit, machine, tree_cpu_seconds  # noqa: E402
+from experiments.report import RESULTS_DIR, new_record, write_record  # noqa: E402
+from experiments.resources import PeakMemory, tree_cpu_seconds  # noqa: E402
 from npc.compressors import STATE_COPY_MIN_BYTES, get_compressor  # noqa: E402
 from npc.datasets import DatasetNotFoundError, available_datasets, load_dataset  # noqa: E402
 from npc.kernel import nearest  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 COMPRESSORS = [("gzip", 9), ("zstd", 3), ("lz4", 0), ("bz2", 9)]
 ONE_SHOT = {
     "gzip": lambda data: gzip.compress(data, 9),
@@ -171,8 +170,8 @@ def crossover(names: list[str], n_queries: list[int], n_references: int, rounds:
         for query in queries:
             head = query.encode() + b" "
             seconds = interleaved({
-                "copy": lambda: compressor.prefix(head, reuse_state=True).sizes_with(tails),
-                "one_shot": lambda: compressor.prefix(head, reuse_state=False).sizes_with(tails),
+                "copy": lambda head=head, tails=tails: compressor.prefix(head, reuse_state=True).sizes_with(tails),
+                "one_shot": lambda head=head, tails=tails: compressor.prefix(head, reuse_state=False).sizes_with(tails),
             }, rounds)
             rows.append({"data": name, "head_bytes": len(head),
                          "copy_us": round(seconds["copy"] / len(tails) * 1e6, 2),
@@ -335,8 +334,7 @@ def run_benchmark(*, n_queries: int = 16, n_references: int = 500, rounds: int =
     """Run every section and return the results (see the module docstring)."""
     started = time.perf_counter()
     with PeakMemory() as memory:
-        result = {"command": "python -m experiments.bench_kernel " + " ".join(sys.argv[1:]),
-                  "commit": git_commit(), "machine": machine(), "versions": _versions()}
+        result = new_record("experiments.bench_kernel", versions=_versions())
         result["per_core"] = {name: per_core(name, n_queries, n_references, rounds) for name in SOURCES}
         result["crossover"] = crossover(list(SOURCES), [30, 10], 200, 5)
         result["scaling"] = scaling(*scaling_job, rounds=3)
@@ -344,7 +342,7 @@ def run_benchmark(*, n_queries: int = 16, n_references: int = 500, rounds: int =
         result["memory"] = memory_section(memory_queries)
     result["peak_rss_mib_whole_benchmark"] = memory.peak_mib
     points = cost_points(result["per_core"])
-    result["cost_model_us_per_pair"] = {spec: [{"bytes": round(l), "us": c} for l, c in measured]
+    result["cost_model_us_per_pair"] = {spec: [{"bytes": round(length), "us": c} for length, c in measured]
                                         for spec, measured in points.items()}
     result["projection"] = projection(points, result["dask"].get("seconds_per_task_overhead"),
                                       min(2.0, 2 * result["scaling"]["cpu_efficiency_2_workers"]))
@@ -374,14 +372,11 @@ def to_markdown(result: dict) -> str:
 
 
 def _header_and_per_core(result: dict) -> list[str]:
-    m = result["machine"]
     lines = [
         "# Kernel benchmark",
         "",
-        f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
-        f"{result['seconds']} s.",
-        f"Machine: {describe_machine(m)}; load average at start {m['load_average_at_start']}, at end {result['load_average_at_end']} "
-        "(other jobs share this machine).",
+        f"Wall time {result['seconds']} s (data sets from `NPC_DATA_DIR`); load average at end "
+        f"{result['load_average_at_end']} (command, commit and machine at the end of the report).",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()) + ".",
         "",
         "## µs per pair on one core (median of interleaved rounds)",
@@ -456,7 +451,8 @@ def _projection(result: dict) -> list[str]:
               "(AG News, IMDb), proportional to L outside them ("
               + "; ".join(f"{k}: " + ", ".join(f"{p['us']} µs at {p['bytes']} B" for p in v)
                           for k, v in result["cost_model_us_per_pair"].items())
-              + "). 2 cores: pairs × cost / (2 × the measured CPU efficiency of 2 workers), i.e. two cores free for the job. 64 Dask workers: pairs × cost / 64 plus, "
+              + "). 2 cores: pairs × cost / (2 × the measured CPU efficiency of 2 workers), i.e. two cores free "
+              "for the job. 64 Dask workers: pairs × cost / 64 plus, "
               "conservatively, the measured per-task overhead counted serially (100 test rows per task). "
               "Rows without a local copy use the paper's sizes and mean lengths.", ""]
     proj = result["projection"]
@@ -488,12 +484,10 @@ def main(argv=None) -> int:
     parser.add_argument("--queries", type=int, default=16, help="queries per data set for the per-core timings")
     parser.add_argument("--references", type=int, default=500, help="references per data set")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_kernel")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "bench_kernel")
     args = parser.parse_args(argv)
     result = run_benchmark(n_queries=args.queries, n_references=args.references, rounds=args.rounds)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(to_markdown(result))
+    write_record(result, to_markdown(result), args.out)
     print(to_markdown(result).split("## Speed targets", 1)[0][-2000:])
     print("Speed targets:")
     for key, value in result["ratios"].items():

@@ -1,20 +1,14 @@
-"""Cells of the tables: accuracies derived from run files, and models fitted on the same rows."""
+"""Cells of the tables: accuracies derived from run files, and the model runs fitted on the same rows."""
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from experiments.resources import git_commit
-from experiments.runs import RUNS_DIR, RunSpec, has_split, load_run, load_split
+from experiments import plan
+from experiments.runs import RunSpec, has_split, load_models, load_run, load_split
 from experiments.scoring import paper_counting_correct, random_tie_credit, wilson_interval
-from npc.baselines import make_baseline
-from npc.compressor_classifier import CompressorClassifier
-from npc.datasets import _stratified_rows
-from npc.ppm import PPMClassifier
 from npc.vote import vote
 
 NOT_AVAILABLE = "not run: data not available offline"
@@ -135,71 +129,17 @@ def gzip_cells(nb: Neighbours | None, holdout: Neighbours | None) -> dict:
     }
 
 
-MODELS_DIR = RUNS_DIR.parent / "models"
-
-
-def stored_figures(spec: RunSpec) -> dict:
-    """Figures measured once for a run and kept in ``results/models/<run name>.json``."""
-    path = MODELS_DIR / f"{spec.name}.json"
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def store_figures(spec: RunSpec, stored: dict) -> None:
-    MODELS_DIR.mkdir(parents=True, exist_ok=True)
-    (MODELS_DIR / f"{spec.name}.json").write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
-
-
-def model_cells(spec: RunSpec, nb: Neighbours, names=("bow-knn", "tfidf-knn", "tfidf-lr"),
-                compressors_per_class=(1, 3), ppm_test_sample: int | None = None) -> dict:
-    """Baselines and the class models (zstd, PPM) fitted on the run's exact rows.
-
-    PPMClassifier (its defaults) scores a stratified seeded (0) sample of
-    ``ppm_test_sample`` of the run's queries when given and smaller (its cell then has
-    ``ppm-n_test``). Results are kept in ``results/models/<run name>.json`` (with the
-    commit that fitted them) and reused; delete that file to fit again.
-    """
-    stored = stored_figures(spec)
-    models = {name: lambda name=name: make_baseline(name) for name in names}
-    models.update({f"compressor-classifier-{n}": lambda n=n: CompressorClassifier(n) for n in compressors_per_class})
-    models["ppm"] = PPMClassifier
-    missing = [name for name in models if name not in stored]
-    if missing:
-        train_texts, train_labels = load_split(spec.dataset, nb.config["reference_split"])
-        query_texts, _ = load_split(spec.dataset, nb.config["query_split"])
-        X = [train_texts[i] for i in nb.train_index]
-        queries = [query_texts[i] for i in nb.test_index]
-        for name in missing:
-            rows = np.arange(len(queries))
-            if name == "ppm" and ppm_test_sample is not None and ppm_test_sample < len(queries):
-                rows = _stratified_rows(nb.truth, ppm_test_sample, 0, spec.name, "queries")
-            stored[name] = _fit_and_score(models[name](), X, train_labels[nb.train_index],
-                                          [queries[i] for i in rows], nb.truth[rows])
-            if len(rows) < len(queries):
-                stored[name]["n_test"] = len(rows)
-            stored[name]["commit"] = git_commit()
-            store_figures(spec, stored)
+def model_cells(spec: RunSpec) -> dict:
+    """The figures of the models fitted on ``spec``'s rows, read from its model run
+    (``results/runs/<name>.models.json``, computed by ``python -m experiments.runs``): a
+    model's accuracy under its name, its other figures as ``<name>-<figure>``; a model not
+    yet fitted has accuracy None (shown as pending)."""
+    model_run = plan.model_runs()[spec.name]
+    stored = load_models(model_run)
     cells = {}
-    for name in models:
-        for key, value in stored[name].items():
+    for name in model_run.models:
+        if name not in stored:
+            cells[name] = None
+        for key, value in stored.get(name, {}).items():
             cells[name if key == "accuracy" else f"{name}-{key}"] = value
     return cells
-
-
-def _fit_and_score(model, X, y, queries, truth) -> dict:
-    """Accuracy (k=1 and k=2 for kNN models), fit seconds and ms per prediction of one model."""
-    started = time.perf_counter()
-    model.fit(X, y)
-    fitted = time.perf_counter()
-    scores = {}
-    if hasattr(model, "kneighbors"):
-        distances, indices = model.kneighbors(queries, n_neighbors=min(2, len(X)))
-        for k, key in ((1, "accuracy"), (2, "k2")):
-            model.set_params(n_neighbors=k)
-            scores[key] = float(np.mean(model.predict_from_neighbors(distances[:, :k], indices[:, :k])[0] == truth))
-    else:
-        scores["accuracy"] = float(np.mean(model.predict(queries) == truth))
-    predicted = time.perf_counter()
-    return {**scores, "fit_seconds": round(fitted - started, 2),
-            "ms_per_prediction": round(1000 * (predicted - fitted) / len(queries), 3)}
-
-

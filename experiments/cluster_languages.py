@@ -12,8 +12,6 @@ same graph feeds ``TSNE(metric="precomputed")`` for the plot.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
@@ -22,8 +20,7 @@ from sklearn.cluster import SpectralClustering
 from sklearn.manifold import TSNE
 from sklearn.metrics import adjusted_rand_score
 
-from experiments.report import markdown_table, provenance
-from experiments.resources import git_commit, machine
+from experiments.report import markdown_table, new_record, record_text, write_record
 from npc import NCDTransformer
 from npc.datasets import load_dataset
 
@@ -94,24 +91,21 @@ def main(argv=None) -> int:
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     plot(embedding, languages, clusters, ari, args.output.with_suffix(".png"))
-    record = {
-        "command": "python -m experiments.cluster_languages " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "commit": git_commit(),
-        "machine": machine(),
-        "n_per_language": args.n_per_language,
-        "n_texts": len(texts),
-        "k": args.k,
-        "compressor": args.compressor,
-        "seed": args.seed,
-        "adjusted_rand_index": ari,
-        "neighbours_in_same_language": same_language,
-        "graph_seconds": graph_seconds,
-        "cluster_sizes": np.bincount(clusters, minlength=len(LANGUAGES)).tolist(),
-        "languages": LANGUAGES,
-        "clusters_by_language": [np.bincount(clusters[languages == language], minlength=len(LANGUAGES)).tolist()
-                                 for language in LANGUAGES],
-    }
-    args.output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    record = new_record(
+        "experiments.cluster_languages", argv,
+        n_per_language=args.n_per_language,
+        n_texts=len(texts),
+        k=args.k,
+        compressor=args.compressor,
+        seed=args.seed,
+        adjusted_rand_index=ari,
+        neighbours_in_same_language=same_language,
+        graph_seconds=graph_seconds,
+        cluster_sizes=np.bincount(clusters, minlength=len(LANGUAGES)).tolist(),
+        languages=LANGUAGES,
+        clusters_by_language=[np.bincount(clusters[languages == language], minlength=len(LANGUAGES)).tolist()
+                              for language in LANGUAGES],
+    )
     rows = [[language] + counts for language, counts in zip(LANGUAGES, record["clusters_by_language"])]
     text = "\n\n".join([
         "# Clustering MasakhaNEWS texts by language with NCD, no labels",
@@ -124,10 +118,9 @@ def main(argv=None) -> int:
         "Texts of each language (rows) per cluster (columns, numbered by scikit-learn):",
         markdown_table(["language"] + [f"c{c}" for c in range(len(LANGUAGES))], rows),
         f"![t-SNE of the NCD graph]({args.output.with_suffix('.png').name})",
-        provenance(record),
     ])
-    args.output.with_suffix(".md").write_text(text + "\n")
-    print(text)
+    write_record(record, text, args.output)
+    print(record_text(record, text))
     return 0
 
 

@@ -11,6 +11,13 @@ A run file ``results/runs/<name>.npz`` holds
   sampling, digests of the texts, chunk rows, wall time, pairs computed, peak memory of
   the process tree, machine).
 
+Where a table also fits models on a run's rows (baselines, class models:
+:func:`experiments.plan.model_runs`), they are a model run, ``results/runs/<name>.models.json``:
+per model its accuracy, fit seconds, ms per prediction, commit and machine, computed with
+the run (:func:`compute_models`) and only read by the tables.
+
+A run file's bytes depend only on its content (:func:`write_run`), and computing a run
+whose results are already stored leaves its file untouched, so regenerating changes no byte.
 Every accuracy of the tables is derived from these files (:mod:`experiments.tables`), and
 :func:`recheck` recomputes any stored row with the naive one-shot formula. Searches go
 through :func:`npc.kernel.nearest` with a chunk cache in the user cache
@@ -22,6 +29,7 @@ Usage (``NPC_DATA_DIR`` names the folder of ``<name>/<split>.parquet``)::
     python -m experiments.runs --plan in_distribution # every missing run of a table
     python -m experiments.runs --plan imdb_full --jobs 2  # 625 million pairs per run: hours
     python -m experiments.runs --recheck results/runs/r8__gzip-9.npz --items 5
+    python -m experiments.runs --rewrite results/runs/*.npz  # same content, deterministic bytes
 
 The last line says how many of the runs asked for are done and names those not run
 (their data set is not available here). The exit status is 0 when every run asked for
@@ -33,99 +41,34 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
 import json
-import os
 import sys
-import tempfile
 import time
-from dataclasses import asdict, dataclass
+import zipfile
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
 
+import npc.datasets
+from experiments import plan
+from experiments.plan import ROOT, RUNS_DIR, ModelRun, RunSpec
 from experiments.resources import PeakMemory, git_commit, machine
-from npc.cache import user_cache_dir
+from npc.baselines import make_baseline
+from npc.cache import atomic_write, user_cache_dir
+from npc.compressor_classifier import CompressorClassifier
 from npc.compressors import get_compressor
-from npc.corpus import as_corpus
+from npc.corpus import as_corpus, encode_text
 from npc.datasets import DatasetNotFoundError, load_dataset, per_class_rows
 from npc.distance import ncd
 from npc.kernel import nearest
+from npc.ppm import PPMClassifier
 
-__all__ = ["RunSpec", "load_split", "select_rows", "compute", "load_run", "recheck", "kernel_cache_dir", "RUNS_DIR"]
+__all__ = ["RunSpec", "ModelRun", "load_split", "has_split", "select_rows", "compute", "compute_models",
+           "write_run", "rewrite", "load_run", "load_models", "recheck", "kernel_cache_dir", "ROOT", "RUNS_DIR"]
 
-ROOT = Path(__file__).resolve().parent.parent
-RUNS_DIR = ROOT / "results" / "runs"
-# Query rows per cache chunk (default of RunSpec.chunk_rows), fixed so that the cache
-# fingerprint of a run never changes.
-CHUNK_ROWS = 32
-K_MAX = 10
 HOLDOUT_FRACTION = 0.1
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """What one run file holds.
-
-    Parameters
-    ----------
-    dataset : str
-        Data set name (a folder of ``NPC_DATA_DIR``).
-    compressor, level : str, int
-        The compressor and its level.
-    queries : {"test", "validation", "holdout"}
-        Whose neighbours: the test split, the validation split, or a stratified
-        ``HOLDOUT_FRACTION`` of train (then the references are the rest of train).
-    test_sample : int, optional
-        A stratified subsample of that many queries (always seed 0, so that every
-        compressor and every few-shot seed meets the same queries).
-    train_sample : int, optional
-        A stratified subsample (seed 0) of the references (with ``pool="test-rest"``: a
-        stratified sample of the test split, seed 1, less the queries).
-    shots : int, optional
-        Few-shot references: ``shots`` training items per class.
-    pool : {"train", "test-rest"}
-        Where references come from. ``"test-rest"`` (for sets shipped with a test split
-        only): the queries are the stratified ``test_sample`` of the test split, the
-        references (or the shots) come from the rest of it.
-    seed : int
-        Seeds every sample of this run.
-    chunk_rows : int
-        Query rows per cache chunk (part of the cache fingerprint, so resuming needs the
-        value the run started with).
-    """
-
-    dataset: str
-    compressor: str = "gzip"
-    level: int = 9
-    queries: str = "test"
-    test_sample: int | None = None
-    train_sample: int | None = None
-    shots: int | None = None
-    pool: str = "train"
-    seed: int = 0
-    separator: str = " "
-    k_max: int = K_MAX
-    chunk_rows: int = CHUNK_ROWS
-
-    @property
-    def name(self) -> str:
-        parts = [self.dataset, f"{self.compressor}-{self.level}"]
-        if self.queries != "test":
-            parts.append("val" if self.queries == "validation" else "holdout")
-        if self.pool != "train":
-            parts.append(self.pool)
-        if self.shots is not None:
-            parts.append(f"shots{self.shots}-seed{self.seed}")
-        if self.train_sample is not None:
-            parts.append(f"train{self.train_sample}")
-        if self.test_sample is not None:
-            parts.append(f"test{self.test_sample}")
-        return "__".join(parts)
-
-    @property
-    def path(self) -> Path:
-        return RUNS_DIR / f"{self.name}.npz"
-
 
 @functools.lru_cache(maxsize=8)
 def load_split(dataset: str, split: str):
@@ -163,7 +106,8 @@ def select_rows(spec: RunSpec):
         query_split = reference_split = "test"
         query_rows = stratified_rows(spec.dataset, "test", spec.test_sample, seed=0)
         n_test = len(load_split(spec.dataset, "test")[1])
-        pool = np.arange(n_test) if spec.train_sample is None else stratified_rows(spec.dataset, "test", spec.train_sample, 1)
+        pool = (np.arange(n_test) if spec.train_sample is None
+                else stratified_rows(spec.dataset, "test", spec.train_sample, 1))
         reference_rows = np.setdiff1d(pool, query_rows)
     else:
         reference_split, query_split = "train", "train" if spec.queries == "holdout" else spec.queries
@@ -218,13 +162,114 @@ def compute(spec: RunSpec, *, n_jobs=None, cache_dir=None, verbose=0, path=None)
         "commit": git_commit(),
         "machine": machine(),
     }
+    arrays = {"test_index": query_rows, "train_index": reference_rows, "neighbors": reference_rows[indices],
+              "distances": distances}
+    if path.exists() and _same_results(load_run(path), arrays, config):
+        return path  # unchanged: the file (and the provenance of its first computation) stays as it is
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz.tmp", delete=False) as handle:
-        np.savez_compressed(handle, test_index=query_rows, train_index=reference_rows,
-                            neighbors=reference_rows[indices], distances=distances,
-                            config=np.array(json.dumps(config, sort_keys=True)))
-    os.replace(handle.name, path)
+    write_run(path, arrays, config)
     return path
+
+
+# What a run's results depend on: its spec but the chunking (the kernel's results do not
+# depend on it; it shapes the cache only), its splits and texts. The rest of the config (time,
+# memory, commit, machine) is how it was computed.
+DEFINING = ("name", "K", "query_split", "reference_split", "query_digest", "reference_digest",
+            *(field.name for field in fields(RunSpec) if field.name != "chunk_rows"))
+
+
+def _same_results(stored: dict, arrays: dict, config: dict) -> bool:
+    return all(np.array_equal(stored[name], array) for name, array in arrays.items()) and \
+        all(stored["config"].get(key) == config[key] for key in DEFINING)
+
+
+# Every member of a run file is dated 1980-01-01 (the zip format's epoch) and stored in name
+# order, so that its bytes depend only on its content: rewriting an unchanged run changes no
+# byte, and git stores no new version.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def write_run(path, arrays: dict, config: dict) -> Path:
+    """Write a run file atomically: ``arrays`` and ``config`` (as JSON with sorted keys) as
+    the ``.npy`` members of a deflated zip, readable by :func:`numpy.load`, with bytes that
+    depend only on the content."""
+    members = {**arrays, "config": np.array(json.dumps(config, sort_keys=True))}
+
+    def write(handle):
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(members):
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.asarray(members[name]), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
+                info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o644 << 16
+                archive.writestr(info, buffer.getvalue())
+
+    return atomic_write(path, write)
+
+
+def rewrite(path) -> Path:
+    """Write a run file again from its own content (the one-time move to the deterministic format)."""
+    run = load_run(path)
+    config = run.pop("config")
+    return write_run(path, run, config)
+
+
+def load_models(model_run: ModelRun) -> dict:
+    """The stored figures of a model run, by model name (empty until computed)."""
+    return json.loads(model_run.path.read_text()) if model_run.path.exists() else {}
+
+
+def compute_models(model_run: ModelRun) -> Path:
+    """Fit each model of ``model_run`` not yet in its file on the run's training rows, score
+    it on the run's queries, and write the file after each model (so an interruption loses
+    one model at most). Needs the neighbour run file, whose rows it reads."""
+    spec = model_run.run
+    run = load_run(spec.path)
+    config = run["config"]
+    train_texts, train_labels = load_split(spec.dataset, config["reference_split"])
+    query_texts, query_labels = load_split(spec.dataset, config["query_split"])
+    X, y = [train_texts[i] for i in run["train_index"]], train_labels[run["train_index"]]
+    queries, truth = [query_texts[i] for i in run["test_index"]], query_labels[run["test_index"]]
+    stored = load_models(model_run)
+    for name in model_run.models:
+        if name in stored:
+            continue
+        rows = np.arange(len(queries))
+        if name == "ppm" and model_run.ppm_test_sample is not None and model_run.ppm_test_sample < len(queries):
+            rows = npc.datasets.stratified_rows(truth, model_run.ppm_test_sample, 0, spec.name, "queries")
+        stored[name] = _fit_and_score(_model(name), X, y, [queries[i] for i in rows], truth[rows])
+        if len(rows) < len(queries):
+            stored[name]["n_test"] = len(rows)
+        stored[name].update(commit=git_commit(), machine=machine())
+        atomic_write(model_run.path, json.dumps(stored, indent=1, sort_keys=True) + "\n")
+    return model_run.path
+
+
+def _model(name: str):
+    """A fresh model of a :data:`~experiments.plan.MODELS` name."""
+    if name == "ppm":
+        return PPMClassifier()
+    if name.startswith("compressor-classifier-"):
+        return CompressorClassifier(int(name.rsplit("-", 1)[1]))
+    return make_baseline(name)
+
+
+def _fit_and_score(model, X, y, queries, truth) -> dict:
+    """Accuracy (k=1 and k=2 for kNN models), fit seconds and ms per prediction of one model."""
+    started = time.perf_counter()
+    model.fit(X, y)
+    fitted = time.perf_counter()
+    scores = {}
+    if hasattr(model, "kneighbors"):
+        distances, indices = model.kneighbors(queries, n_neighbors=min(2, len(X)))
+        for k, key in ((1, "accuracy"), (2, "k2")):
+            model.set_params(n_neighbors=k)
+            scores[key] = float(np.mean(model.predict_from_neighbors(distances[:, :k], indices[:, :k])[0] == truth))
+    else:
+        scores["accuracy"] = float(np.mean(model.predict(queries) == truth))
+    predicted = time.perf_counter()
+    return {**scores, "fit_seconds": round(fitted - started, 2),
+            "ms_per_prediction": round(1000 * (predicted - fitted) / len(queries), 3)}
 
 
 def load_run(path) -> dict:
@@ -246,13 +291,13 @@ def recheck(path, items: int = 3, seed: int = 0) -> list[int]:
     compressor = get_compressor(config["compressor"], config["level"])
     query_texts, _ = load_split(config["dataset"], config["query_split"])
     reference_texts, _ = load_split(config["dataset"], config["reference_split"])
-    references = [reference_texts[i].encode("utf-8") for i in run["train_index"]]
+    references = [encode_text(reference_texts[i]) for i in run["train_index"]]
     reference_sizes = np.array([compressor.compressed_size(y) for y in references])
-    sep = config["separator"].encode("utf-8")
+    sep = encode_text(config["separator"])
     picks = np.random.default_rng(seed).choice(len(run["test_index"]), min(items, len(run["test_index"])),
                                                replace=False)
     for pick in picks:
-        x = query_texts[run["test_index"][pick]].encode("utf-8")
+        x = encode_text(query_texts[run["test_index"][pick]])
         joint = np.array([compressor.compressed_size(x + sep + y) for y in references])
         row = ncd(joint, compressor.compressed_size(x), reference_sizes)
         order = np.argsort(row, kind="stable")[: config["K"]]
@@ -262,8 +307,6 @@ def recheck(path, items: int = 3, seed: int = 0) -> list[int]:
 
 
 def main(argv=None) -> int:
-    from experiments import plan
-
     parser = argparse.ArgumentParser(prog="python -m experiments.runs", description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="*", help="run names (see experiments/plan.py)")
     parser.add_argument("--plan", action="append", default=[], choices=sorted(plan.PLANS),
@@ -272,9 +315,16 @@ def main(argv=None) -> int:
     parser.add_argument("--cache-dir", default=None, help="kernel chunk cache (default $NPC_CACHE_DIR/kernel, "
                                                           "or ~/.cache/npc/kernel)")
     parser.add_argument("--recheck", metavar="RUN_FILE", help="recompute stored rows naively")
+    parser.add_argument("--rewrite", metavar="RUN_FILE", nargs="+",
+                        help="write run files again from their own content, in the deterministic format")
     parser.add_argument("--items", type=int, default=3, help="rows to recheck")
     parser.add_argument("--list", action="store_true", help="list the runs and their status, compute nothing")
     args = parser.parse_args(argv)
+    if args.rewrite:
+        for path in args.rewrite:
+            rewrite(path)
+        print(f"rewrote {len(args.rewrite)} run file(s)")
+        return 0
     if args.recheck:
         rows = recheck(args.recheck, args.items)
         print(f"{args.recheck}: query rows {rows} match the naive formula")
@@ -283,27 +333,38 @@ def main(argv=None) -> int:
     if not specs:
         parser.error("name a run or a --plan")
     not_run = []
+    model_runs = plan.model_runs()
     for spec in specs:
-        done = spec.path.exists()
+        done = _done(spec, model_runs)
         if args.list or done:
             print(f"{'done' if done else 'pending':8s} {spec.name}")
             continue
-        print(f"computing {spec.name}", flush=True)
         try:
-            path = compute(spec, n_jobs=args.jobs, cache_dir=args.cache_dir)
+            if not spec.path.exists():
+                print(f"computing {spec.name}", flush=True)
+                path = compute(spec, n_jobs=args.jobs, cache_dir=args.cache_dir)
+                print(f"wrote {path.relative_to(ROOT)} in {load_run(path)['config']['seconds']} s", flush=True)
+            if spec.name in model_runs:
+                print(f"fitting the models of {spec.name}", flush=True)
+                print(f"wrote {compute_models(model_runs[spec.name]).relative_to(ROOT)}", flush=True)
         except DatasetNotFoundError as error:
             print(f"not run  {spec.name}: {error}", flush=True)
             not_run.append(spec.name)
-            continue
-        print(f"wrote {path.relative_to(ROOT)} in {load_run(path)['config']['seconds']} s", flush=True)
     print(_summary(specs, not_run, args.list))
     return 0
+
+
+def _done(spec: RunSpec, model_runs: dict[str, ModelRun]) -> bool:
+    """Whether the run file and, where the tables fit models on its rows, all of them are stored."""
+    model_run = model_runs.get(spec.name)
+    return spec.path.exists() and (model_run is None or set(model_run.models) <= set(load_models(model_run)))
 
 
 def _summary(specs: list[RunSpec], not_run: list[str], listing: bool) -> str:
     """The last line of ``main``: how many runs are done, and which could not run."""
     if listing:
-        pending = sum(not spec.path.exists() for spec in specs)
+        model_runs = plan.model_runs()
+        pending = sum(not _done(spec, model_runs) for spec in specs)
         return f"{len(specs) - pending} of {len(specs)} runs done, {pending} pending"
     if not_run:
         return (f"{len(specs) - len(not_run)} of {len(specs)} runs done; {len(not_run)} not run, their data not "

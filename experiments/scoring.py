@@ -10,16 +10,16 @@ import math
 
 import numpy as np
 
+from npc.vote import class_scores
+
 __all__ = ["class_counts", "paper_counting_correct", "random_tie_credit", "wilson_interval"]
 
 
 def class_counts(neighbor_labels: np.ndarray, k: int, n_classes: int) -> np.ndarray:
-    """Votes of each class among the ``k`` nearest: shape (n_queries, n_classes)."""
-    counts = np.zeros((len(neighbor_labels), n_classes), dtype=np.int64)
-    rows = np.arange(len(neighbor_labels))
-    for column in range(k):
-        counts[rows, neighbor_labels[:, column]] += 1
-    return counts
+    """Votes of each class among the ``k`` nearest (the uniform vote's class scores):
+    shape (n_queries, n_classes)."""
+    nearest = np.asarray(neighbor_labels)[:, :k]
+    return class_scores(nearest, np.ones(nearest.shape), n_classes).astype(np.int64)
 
 
 def _top_classes(neighbor_labels, k, n_classes):

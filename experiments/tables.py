@@ -26,13 +26,11 @@ import time
 import numpy as np
 
 from experiments import plan, reference
-from experiments.cells import (NOT_AVAILABLE, PENDING, fmt, gzip_cells, model_cells, neighbours, store_figures,
-                               stored_figures)
+from experiments.cells import NOT_AVAILABLE, PENDING, fmt, gzip_cells, model_cells, neighbours
 from experiments.report import RESULTS_DIR, write_index, write_ledger, write_table
-from experiments.resources import describe_machine, git_commit, machine
-from experiments.runs import RunSpec, has_split, load_run, load_split, stratified_rows
+from experiments.resources import describe_machine, git_commit
+from experiments.runs import RunSpec, has_split, stratified_rows
 from npc.datasets import DatasetNotFoundError
-from npc.kernel import nearest
 
 CLI_SPOT_CHECK = RESULTS_DIR / "cli_imdb_full_train.json"
 
@@ -54,23 +52,22 @@ def _main_rows(datasets, holdout_kind: str, with_reference_k1: bool):
         nb = neighbours(spec)
         cells = gzip_cells(nb, neighbours(RunSpec(dataset, queries=holdout_kind)))
         if nb is not None:
-            cells.update(model_cells(spec, nb))
+            cells.update(model_cells(spec))
             cells["run_file"] = spec.name
             if nb.subsampled:
                 subsampled.append(f"{dataset}: {len(nb.truth)} test items (full run pending)")
         data[dataset] = cells or {"status": PENDING}
-        get = cells.get
-        n = get("n_test") if nb is not None and nb.subsampled else None
+        n = cells.get("n_test") if nb is not None and nb.subsampled else None
 
-        def cell(key):
-            return fmt(get(key), n is not None, n)
+        def cell(key, cells=cells, n=n):
+            return fmt(cells.get(key), n is not None, n)
 
         name = dataset if n is None else f"{dataset} ({n}-item test subsample)"
         reference_k1 = [fmt(reference.REFERENCE_K1.get(dataset, "–"))] if with_reference_k1 else []
         rows.append([name, paper, cell("paper_counting_k2"), cell("k1")] + reference_k1
                     + [cell("k2_nearest"), cell("k2_random_expected"), cell("k2_random_draw_seed0"),
                        _chosen(cells, "best_k", "best_k_accuracy"), cell("bow-knn"), cell("tfidf-knn"),
-                       cell("tfidf-lr"), str(get("duplicates", PENDING)), cell("k1_without_duplicates")])
+                       cell("tfidf-lr"), str(cells.get("duplicates", PENDING)), cell("k1_without_duplicates")])
         extra.append([name, cell("k1"), _chosen(cells, "weighted_k", "weighted_accuracy"),
                       cell("compressor-classifier-1"), cell("compressor-classifier-3"), cell("ppm"),
                       cell("tfidf-lr"), _speed(cells)])
@@ -86,9 +83,12 @@ def _chosen(cells: dict, k_key: str, accuracy_key: str) -> str:
 
 
 def _speed(cells: dict) -> str:
-    if "cpu_ms_per_prediction" not in cells:
+    needed = ["cpu_ms_per_prediction"] + [f"{name}-ms_per_prediction" for name in
+                                          ("compressor-classifier-1", "ppm", "tfidf-lr")]
+    if not all(key in cells for key in needed):
         return PENDING
-    return (f"gzip kNN {cells['cpu_ms_per_prediction']:.0f} · CPC-1 {cells['compressor-classifier-1-ms_per_prediction']:.2f}"
+    return (f"gzip kNN {cells['cpu_ms_per_prediction']:.0f}"
+            f" · CPC-1 {cells['compressor-classifier-1-ms_per_prediction']:.2f}"
             f" · PPM {cells['ppm-ms_per_prediction']:.2f} · TF-IDF+LR {cells['tfidf-lr-ms_per_prediction']:.3f}")
 
 
@@ -170,7 +170,8 @@ def in_distribution(command: str) -> dict:
         "\"Reference k=1\" is the honest k=1 recomputed independently (K. Schutte) from the paper's own distances.",
         "A row marked \"(N-item test subsample)\" uses a stratified, seeded (0) test subsample while its full "
         "run is pending (see the ledger), with 95 % Wilson intervals in brackets; the train split stays full.",
-        "Best k and the distance-weighted k (validation) are chosen on a stratified 10 % of train held out (seed 0, neighbours "
+        "Best k and the distance-weighted k (validation) are chosen on a stratified 10 % of train held out "
+        "(seed 0, neighbours "
         "among the other 90 %: `<set>__gzip-9__holdout.npz`), never on test.",
         "Baselines (scikit-learn, `npc/baselines.py`) are fitted on the same full train split and scored on the "
         "same test rows: BoW = CountVectorizer unigrams; TF-IDF kNN = unigrams+bigrams, sublinear tf; "
@@ -233,16 +234,14 @@ FEW_SHOT_COLUMNS = {  # column -> how to read it from a seed's cells
     "CompressorClassifier": "compressor-classifier-1",
     "PPMClassifier": "ppm",
 }
-# PPMClassifier scores this stratified sample (seed 0) of each few-shot run's queries: on
-# the full test splits its 120 runs would take hours here (20news: ~60 ms per prediction).
-FEW_SHOT_PPM_TEST_SAMPLE = 500
 
 
 def _few_shot_speeds(data: dict) -> str:
     """Mean ms per prediction of CompressorClassifier, PPMClassifier and TF-IDF+LR per few-shot data set."""
     parts = []
     for dataset in plan.FEW_SHOT:
-        cells = [c for shots in plan.SHOTS for c in data[f"{dataset}/{shots}"]]
+        cells = [c for shots in plan.SHOTS for c in data[f"{dataset}/{shots}"]
+                 if all(f"{key}-ms_per_prediction" in c for key in ("compressor-classifier-1", "ppm", "tfidf-lr"))]
         if cells:
             parts.append(f"{dataset} " + " · ".join(
                 f"{label} {np.mean([c[f'{key}-ms_per_prediction'] for c in cells]):.2f}"
@@ -260,13 +259,13 @@ def few_shot(command: str) -> dict:
                 nb = neighbours(spec)
                 if nb is not None:
                     cells = gzip_cells(nb, None)
-                    cells.update(model_cells(spec, nb, names=("tfidf-knn", "tfidf-lr"), compressors_per_class=(1,),
-                                             ppm_test_sample=FEW_SHOT_PPM_TEST_SAMPLE))
+                    cells.update(model_cells(spec))
                     per_seed.append(cells)
             data[f"{dataset}/{shots}"] = per_seed
             available = has_split(dataset, "test")
             rows.append([dataset, shots] + [
-                _mean_std([cells[key] for cells in per_seed]) if available else NOT_AVAILABLE
+                _mean_std([cells[key] for cells in per_seed if cells.get(key) is not None]) if available
+                else NOT_AVAILABLE
                 for key in FEW_SHOT_COLUMNS.values()])
     notes = [
         f"{len(plan.SEEDS)} seeds per cell (mean ± standard deviation over seeds); each seed draws its shots "
@@ -275,7 +274,7 @@ def few_shot(command: str) -> dict:
         "items, seed 0) and the shots come from the other half (disjoint rows).",
         "Published gzip few-shot figures on AG News (Mao et al., full test, mean ± 95 % CI; trained on the real "
         "train split): " + ", ".join(f"{k}: {v}" for k, v in reference.REFERENCE_FEW_SHOT_AG.items()) + ".",
-        f"PPMClassifier (`npc/ppm.py`, defaults) is scored on a stratified {FEW_SHOT_PPM_TEST_SAMPLE}-item sample "
+        f"PPMClassifier (`npc/ppm.py`, defaults) is scored on a stratified {plan.FEW_SHOT_PPM_TEST_SAMPLE}-item sample "
         "(seed 0) of each run's test items (all of them where there are fewer), the other columns on all of them.",
         "ms per prediction (wall, in-process, mean over a data set's cells): " + _few_shot_speeds(data) + ".",
         "Run files: `results/runs/<set>__gzip-9__shots<N>-seed<S>.npz` (AG News: "
@@ -305,7 +304,7 @@ def _full_split_cell(dataset: str, compressor: str, level: int) -> tuple[str, di
 
 def compressors(command: str) -> dict:
     started = time.perf_counter()
-    rows, data = [], []
+    rows, data, speeds = [], [], pair_speeds()
     for spec in plan.compressors():
         if spec.train_sample is None or not has_split(spec.dataset, "test"):
             continue
@@ -315,12 +314,13 @@ def compressors(command: str) -> dict:
         if nb is None:
             rows.append([spec.dataset, label, PENDING, PENDING, PENDING, full_text])
             continue
-        speed = pair_speed(spec)
+        speed = speeds.get(spec.name)
         n = len(nb.truth)
         cell = {"dataset": spec.dataset, "compressor": label, "k1": nb.accuracy(1), "k2_nearest": nb.accuracy(2),
                 "n_test": n, "n_train": len(nb.train_index), "us_per_pair": speed, "full_splits": full_cell}
         data.append(cell)
-        rows.append([spec.dataset, label, fmt(cell["k1"], True, n), fmt(cell["k2_nearest"], True, n), f"{speed:.1f}",
+        rows.append([spec.dataset, label, fmt(cell["k1"], True, n), fmt(cell["k2_nearest"], True, n),
+                     PENDING if speed is None else f"{speed:.1f}",
                      full_text])
     plot_compressors(data)
     notes = [
@@ -331,9 +331,9 @@ def compressors(command: str) -> dict:
         "than the interval are not evidence. Subsampled hard because bz2, zstd-19 and lzma cost milliseconds "
         "per pair.",
         "µs per pair: median of 3 timings of `npc.kernel.nearest` on the first 8 queries × first 200 references "
-        "of the run, one process, measured once per run and kept in `results/models/<run>.json` with the commit "
-        "and machine (delete the entry to measure again); compare compressors with each other, not with other "
-        "machines.",
+        "of the run, one process, from [bench_compressors.md](bench_compressors.md) (`python -m "
+        "experiments.bench_compressors`, with its commit and machine); compare compressors with each other, not "
+        "with other machines.",
         "ppmd-6 is PPMd var. H (pyppmd, order 6, 16 MiB; `npc/compressors.py`), sample cells only: at "
         "0.5-5 ms per pair on this machine (column µs per pair) its full-split cells would take CPU-hours.",
         "lz4-12 is LZ4-HC; lzma-6 is the xz preset 6. k=2 with ties to the nearest equals k=1 by construction "
@@ -354,28 +354,11 @@ def compressors(command: str) -> dict:
                                      for dataset, compressor, level in sorted(plan.OVER_BUDGET))])
 
 
-def pair_speed(spec: RunSpec) -> float:
-    """µs per NCD pair of ``spec``'s compressor: measured once (:func:`measure_pair_speed`), then stored."""
-    stored = stored_figures(spec)
-    if "pair_speed" not in stored:
-        stored["pair_speed"] = {"us_per_pair": measure_pair_speed(spec), "commit": git_commit(), "machine": machine()}
-        store_figures(spec, stored)
-    return stored["pair_speed"]["us_per_pair"]
-
-
-def measure_pair_speed(spec: RunSpec, n_queries: int = 8, n_references: int = 200, repeats: int = 3) -> float:
-    """Median µs per NCD pair of ``spec``'s compressor on its own first queries and references."""
-    run = load_run(spec.path)
-    query_texts, _ = load_split(spec.dataset, run["config"]["query_split"])
-    reference_texts, _ = load_split(spec.dataset, run["config"]["reference_split"])
-    queries = [query_texts[i] for i in run["test_index"][:n_queries]]
-    references = [reference_texts[i] for i in run["train_index"][:n_references]]
-    timings = []
-    for _ in range(repeats):
-        begin = time.perf_counter()
-        nearest(queries, references, 1, compressor=spec.compressor, sep=spec.separator, n_jobs=1, level=spec.level)
-        timings.append(time.perf_counter() - begin)
-    return 1e6 * float(np.median(timings)) / (len(queries) * len(references))
+def pair_speeds() -> dict[str, float]:
+    """µs per NCD pair of each compressor cell, from the benchmark's record (``results/bench_compressors.json``)."""
+    path = RESULTS_DIR / "bench_compressors.json"
+    cells = json.loads(path.read_text())["cells"] if path.exists() else {}
+    return {name: cell["us_per_pair"] for name, cell in cells.items()}
 
 
 def plot_compressors(cells: list[dict]) -> None:
@@ -385,10 +368,11 @@ def plot_compressors(cells: list[dict]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    markers = dict(zip([f"{c}-{level}" for c, level in plan.COMPRESSORS + plan.SAMPLE_ONLY_COMPRESSORS], "o^sDvP*Xh<>p"))
+    names = [f"{c}-{level}" for c, level in plan.COMPRESSORS + plan.SAMPLE_ONLY_COMPRESSORS]
+    markers = dict(zip(names, "o^sDvP*Xh<>p"))
     colours = dict(zip(plan.COMPRESSOR_DATASETS, plt.get_cmap("tab10").colors))
     figure, axes = plt.subplots(figsize=(8, 5.5))
-    for cell in cells:
+    for cell in (cell for cell in cells if cell["us_per_pair"] is not None):
         full = cell["full_splits"]
         colour = colours[cell["dataset"]]
         axes.scatter(1e6 / cell["us_per_pair"], (full or cell)["k1"], marker=markers[cell["compressor"]],
@@ -427,6 +411,25 @@ def _imdb_full_split_rows(data: dict) -> list[list]:
     return rows
 
 
+# The IMDb table's rows: label, cell, published figure (on other splits) beside it.
+IMDB_ROWS = [
+    ("gzip kNN k=1", "k1", ""),
+    ("gzip kNN k=2, ties to the nearest (npc's default)", "k2_nearest", ""),
+    ("gzip kNN k=2, ties at random (expected)", "k2_random_expected", ""),
+    ("gzip kNN k=2, ties at random (one draw, seed 0)", "k2_random_draw_seed0", ""),
+    ("gzip kNN k=2, ties to the lowest label", "k2_lowest",
+     f"rasbt's split: {reference.REFERENCE_RASBT_IMDB_K2_LOWEST}"),
+    ("gzip kNN k=2, shrink", "k2_shrink", ""),
+    ("gzip, paper's counting (k=2; not a classifier)", "paper_counting_k2", ""),
+    ("BoW-cosine kNN k=1", "bow-knn", ""),
+    ("TF-IDF-cosine kNN k=1", "tfidf-knn", ""),
+    ("TF-IDF+LR", "tfidf-lr", ""),
+    ("CompressorClassifier (1 per class)", "compressor-classifier-1", f"FTCC: {reference.REFERENCE_FTCC_CPC1['imdb']}"),
+    ("CompressorClassifier (3 per class)", "compressor-classifier-3", f"FTCC: {reference.REFERENCE_FTCC_CPC3['imdb']}"),
+    ("PPMClassifier (order 3, escape C)", "ppm", ""),
+]
+
+
 def imdb(command: str) -> dict:
     started = time.perf_counter()
     full = RunSpec("imdb")
@@ -437,23 +440,9 @@ def imdb(command: str) -> dict:
     else:
         n, sub = len(nb.truth), nb.subsampled
         data = gzip_cells(nb, None)
-        data.update(model_cells(spec, nb, names=("bow-knn", "tfidf-knn", "tfidf-lr"), compressors_per_class=(1, 3)))
+        data.update(model_cells(spec))
         data["k2_shrink"] = nb.accuracy(2, "shrink")
-        rows = [
-            ["gzip kNN k=1", fmt(data["k1"], sub, n), ""],
-            ["gzip kNN k=2, ties to the nearest (npc's default)", fmt(data["k2_nearest"], sub, n), ""],
-            ["gzip kNN k=2, ties at random (expected)", fmt(data["k2_random_expected"], sub, n), ""],
-            ["gzip kNN k=2, ties at random (one draw, seed 0)", fmt(data["k2_random_draw_seed0"], sub, n), ""],
-            ["gzip kNN k=2, ties to the lowest label", fmt(data["k2_lowest"], sub, n), "rasbt's split: 0.7005"],
-            ["gzip kNN k=2, shrink", fmt(data["k2_shrink"], sub, n), ""],
-            ["gzip, paper's counting (k=2; not a classifier)", fmt(data["paper_counting_k2"], sub, n), ""],
-            ["BoW-cosine kNN k=1", fmt(data["bow-knn"], sub, n), ""],
-            ["TF-IDF-cosine kNN k=1", fmt(data["tfidf-knn"], sub, n), ""],
-            ["TF-IDF+LR", fmt(data["tfidf-lr"], sub, n), ""],
-            ["CompressorClassifier (1 per class)", fmt(data["compressor-classifier-1"], sub, n), "FTCC: 0.691"],
-            ["CompressorClassifier (3 per class)", fmt(data["compressor-classifier-3"], sub, n), "FTCC: 0.773"],
-            ["PPMClassifier (order 3, escape C)", fmt(data["ppm"], sub, n), ""],
-        ]
+        rows = [[label, fmt(data[key], sub, n), published] for label, key, published in IMDB_ROWS]
     full_rows = _imdb_full_split_rows(data)
     sample = [] if spec is full else [f"test: stratified {plan.IMDB_TEST_SAMPLE} of 25,000 (seed 0)"]
     notes = [
@@ -462,7 +451,8 @@ def imdb(command: str) -> dict:
         "95 % Wilson intervals in brackets. `npc classify --train imdb --n-test "
         f"{plan.IMDB_TEST_SAMPLE}` evaluates the same rows (its default, k=2 ties to the nearest, is the second row)."),
         "Baselines fitted on the same training reviews, scored on the same test rows.",
-        *([] if nb is None else [
+        *([] if nb is None or not all(f"{key}-ms_per_prediction" in data for key in
+                                      ("tfidf-lr", "compressor-classifier-1", "ppm")) else [
             "ms per prediction (wall, in-process): " + ", ".join(
                 f"{label} {data[f'{key}-ms_per_prediction']:.2f}" for label, key in
                 (("TF-IDF+LR", "tfidf-lr"), ("CompressorClassifier (1 per class)", "compressor-classifier-1"),
@@ -549,7 +539,8 @@ def _subsample_check(full, sample, draws: int = 200) -> str:
     as_far = int(np.sum(np.abs(by_seed - truth) >= abs(by_seed[0] - truth)))
     return (f"The {n}-review test subsample (seed 0) that this table used before the full run gave k=1 "
             f"{fmt(sample.accuracy(1), True, n)}; the full split gives {truth:.3f}. Drawn with seeds 0–{draws - 1}, "
-            f"the same sampler's k=1 on the full run's predictions has mean {by_seed.mean():.3f} (sd {by_seed.std():.3f}); "
+            f"the same sampler's k=1 on the full run's predictions has mean {by_seed.mean():.3f} "
+            f"(sd {by_seed.std():.3f}); "
             f"{as_far} of {draws} draws land at least as far from the full figure as seed 0"
             + (" (an unlucky draw)." if as_far < 0.05 * draws else " (ordinary sampling noise)."))
 

@@ -8,59 +8,36 @@ import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    # estimators
-    "NCDClassifier",
-    "NCDClassifierCV",
-    "NCDTransformer",
-    "CompressorClassifier",
-    "PPMClassifier",
-    # baselines
-    "CosineKNNClassifier",
-    "tfidf_logistic_regression",
-    "make_baseline",
-    # kernel
-    "pairwise_ncd",
-    "nearest",
-    "compressed_sizes",
-    "ncd",
-    "KernelStats",
-    # compressors
-    "Compressor",
-    "get_compressor",
-    "register_compressor",
-    "available_compressors",
-    # data
-    "load_dataset",
-    # errors
-    "NPCError",
-    "InvalidInputError",
-    "WorkerDiedError",
-    "CacheMismatchError",
-]
-
+# Every public name and the module that defines it, grouped as the README presents them.
 # Everything loads on first use: the estimators bring in scikit-learn (~1 s and ~100 MB)
 # and the data sets pyarrow, which the kernel's worker processes (they import npc to run
 # their tasks) do not need; and `import npc` itself stays instant, so the `npc` command can
 # take charge of Ctrl-C (npc/_interrupt.py) before anything heavy is imported.
 _LAZY = {
-    "NPCError": "npc.errors",
-    "InvalidInputError": "npc._validation",
-    "CacheMismatchError": "npc.cache",
-    **dict.fromkeys(["Compressor", "available_compressors", "get_compressor", "register_compressor"],
-                    "npc.compressors"),
-    "ncd": "npc.distance",
-    **dict.fromkeys(["KernelStats", "WorkerDiedError", "compressed_sizes", "nearest", "pairwise_ncd"], "npc.kernel"),
+    # estimators
     "NCDClassifier": "npc.classifier",
     "NCDClassifierCV": "npc.model_selection",
     "NCDTransformer": "npc.transformer",
     "CompressorClassifier": "npc.compressor_classifier",
     "PPMClassifier": "npc.ppm",
-    "CosineKNNClassifier": "npc.baselines",
-    "tfidf_logistic_regression": "npc.baselines",
-    "make_baseline": "npc.baselines",
+    # baselines
+    **dict.fromkeys(["CosineKNNClassifier", "tfidf_logistic_regression", "make_baseline"], "npc.baselines"),
+    # kernel
+    **dict.fromkeys(["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats"], "npc.kernel"),
+    "ncd": "npc.distance",
+    # compressors
+    **dict.fromkeys(["Compressor", "get_compressor", "register_compressor", "available_compressors"],
+                    "npc.compressors"),
+    # data
     "load_dataset": "npc.datasets",
+    # errors
+    "NPCError": "npc.errors",
+    "InvalidInputError": "npc._validation",
+    "WorkerDiedError": "npc.kernel",
+    "CacheMismatchError": "npc.cache",
 }
+
+__all__ = list(_LAZY)
 
 
 def __getattr__(name):

@@ -3,6 +3,8 @@
 import signal
 import sys
 
+__all__ = ["main"]
+
 
 def main() -> int:
     """Run :func:`npc.cli.main` on ``sys.argv``, with Ctrl-C handled even during its imports."""

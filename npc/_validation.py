@@ -15,7 +15,8 @@ import numpy as np
 
 from npc.errors import NPCError
 
-__all__ = ["InvalidInputError", "encode_text", "decode_text", "check_texts", "check_labels", "check_int", "check_n_neighbors"]
+__all__ = ["InvalidInputError", "encode_text", "decode_text", "check_texts", "check_labels", "check_int",
+           "check_n_neighbors"]
 
 
 class InvalidInputError(NPCError, ValueError, TypeError):

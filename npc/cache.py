@@ -3,10 +3,11 @@
 A job (compressor, separator, query texts, reference texts, result kind, chunking) has a
 fingerprint; its chunks live in ``<cache_dir>/<fingerprint[:24]>/`` beside a
 ``manifest.json`` that records what the job is. Each finished chunk is one ``.npz`` file
-written to a temporary name and renamed, so a killed run leaves only whole chunks, and
-two runs of the same job can share the folder (their writes are identical). A chunk that
-fails its zip CRC or shape check is reported and recomputed, never used; a manifest that
-describes another job is refused.
+written to a temporary name and renamed (:func:`atomic_write`, which every file npc writes
+goes through), so a killed run leaves only whole chunks, and two runs of the same job can
+share the folder (their writes are identical). A chunk that fails its zip CRC or shape
+check is reported and recomputed, never used; a manifest that describes another job is
+refused.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import numpy as np
 
 from npc.errors import NPCError
 
-__all__ = ["CacheMismatchError", "ChunkCache", "NullCache", "open_cache", "wider_caches", "fingerprint",
-           "user_cache_dir"]
+# The public part; ChunkCache, NullCache, open_cache, wider_caches and fingerprint serve
+# the kernel only. atomic_write is the one atomic writer of every file npc (and experiments/)
+# writes.
+__all__ = ["CacheMismatchError", "atomic_write", "user_cache_dir"]
 
 CACHE_FORMAT = 1
 
@@ -94,8 +97,7 @@ class ChunkCache:
                     "Delete the folder or choose another cache_dir."
                 )
         else:
-            payload = json.dumps(manifest, indent=1).encode()
-            _write_atomically(manifest_path, lambda handle: handle.write(payload))
+            atomic_write(manifest_path, json.dumps(manifest, indent=1))
         self._writable = True
 
     def _chunk_path(self, index: int) -> Path:
@@ -130,7 +132,7 @@ class ChunkCache:
         if not self._writable:
             return
         try:
-            _write_atomically(self._chunk_path(index), lambda handle: np.savez(handle, **arrays))
+            atomic_write(self._chunk_path(index), lambda handle: np.savez(handle, **arrays))
         except OSError as error:
             self._writable = False
             warnings.warn(
@@ -140,13 +142,37 @@ class ChunkCache:
             )
 
 
-def _write_atomically(path: Path, write) -> None:
-    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it to ``path``.
+def atomic_write(path, content) -> Path:
+    """Write ``path`` through a temporary file beside it, then rename it into place.
 
-    Readers see the old file or the whole new one, never a part; on failure the
-    temporary file is removed and the error re-raised.
+    Readers see the old file or the whole new one, never a part; on failure the temporary
+    file is removed and the error re-raised.
+
+    Parameters
+    ----------
+    path : path-like
+    content : bytes, str or callable
+        The bytes (a str is written as UTF-8), or ``content(handle)`` writing to a binary
+        file handle.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> atomic_write(folder / "a.txt", "done").read_text()
+    'done'
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.txt']
     """
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False)
+    path = Path(path)
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    write = content if callable(content) else (lambda handle: handle.write(content))
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
     try:
         with handle:
             write(handle)
@@ -155,6 +181,7 @@ def _write_atomically(path: Path, write) -> None:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
         raise
+    return path
 
 
 def open_cache(cache_dir, description: dict) -> ChunkCache | NullCache:

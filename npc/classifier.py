@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from numbers import Integral
 
 import numpy as np
@@ -15,20 +14,31 @@ from npc._tags import TextInputMixin
 from npc._validation import check_labels, check_n_neighbors
 from npc.compressors import Compressor, get_compressor
 from npc.corpus import as_corpus
-from npc.kernel import compressed_sizes, nearest
+from npc.kernel import compressed_sizes, nearest, seconds_per_pair
 from npc.neighbors import drop_self
 from npc.vote import TIE_BREAKS, WEIGHTS, VotingMixin
 
-__all__ = ["NCDClassifier", "NCDSearchMixin"]
+__all__ = ["NCDClassifier"]
 
 
-class NCDSearchMixin:
-    """The training side of an NCD neighbour estimator: the encoded texts, their sizes, the search.
+class NCDNeighborsBase(TextInputMixin, BaseEstimator):
+    """What every NCD neighbour estimator shares: its search parameters, the stored training
+    texts and the one search path to :func:`npc.kernel.nearest`.
 
-    The estimator has the parameters ``compressor``, ``level``, ``sep``, ``n_jobs``,
-    ``cache_dir`` and ``verbose``; ``fit`` validates its own input, then calls
-    :meth:`_store_references`.
+    Like scikit-learn's ``NeighborsBase``: subclasses extend :attr:`_parameter_constraints`
+    with ``{**NCDNeighborsBase._parameter_constraints, ...}`` and have the parameters
+    ``compressor``, ``level``, ``sep``, ``n_jobs``, ``cache_dir`` and ``verbose``. ``fit``
+    validates its own input, then calls :meth:`_store_references`.
     """
+
+    _parameter_constraints: dict = {
+        "compressor": [str, Compressor],
+        "level": [Integral, None],
+        "sep": [str, bytes],
+        "n_jobs": [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left"), None],
+        "cache_dir": [str, os.PathLike, None],
+        "verbose": ["verbose"],
+    }
 
     def _store_references(self, corpus):
         self.compressor_ = get_compressor(self.compressor, self.level)
@@ -37,13 +47,19 @@ class NCDSearchMixin:
         self.n_samples_fit_ = len(corpus)
         return self
 
-    def _search(self, X, n_neighbors, **options):
-        return nearest(X, self.corpus_, n_neighbors, compressor=self.compressor_, sep=self.sep, n_jobs=self.n_jobs,
-                       cache_dir=self.cache_dir, verbose=self.verbose, reference_sizes=self.compressed_sizes_,
-                       **options)
+    def _nearest(self, queries, references, n_neighbors, *, query_sizes=None, reference_sizes=None):
+        """``(distances, indices, stats)`` of :func:`~npc.kernel.nearest` with this estimator's options."""
+        return nearest(queries, references, n_neighbors, compressor=self.compressor_, sep=self.sep,
+                       n_jobs=self.n_jobs, cache_dir=self.cache_dir, verbose=self.verbose,
+                       query_sizes=query_sizes, reference_sizes=reference_sizes, return_stats=True)
+
+    def _search(self, X, n_neighbors, *, query_sizes=None):
+        """The ``n_neighbors`` nearest training texts of each text of ``X``, and the stats."""
+        return self._nearest(X, self.corpus_, n_neighbors, query_sizes=query_sizes,
+                             reference_sizes=self.compressed_sizes_)
 
 
-class NCDClassifier(NCDSearchMixin, TextInputMixin, VotingMixin, ClassifierMixin, BaseEstimator):
+class NCDClassifier(VotingMixin, ClassifierMixin, NCDNeighborsBase):
     """k-nearest-neighbour text classifier with the normalized compression distance.
 
     Training stores the texts; prediction compresses each query followed by every
@@ -108,16 +124,11 @@ class NCDClassifier(NCDSearchMixin, TextInputMixin, VotingMixin, ClassifierMixin
     """
 
     _parameter_constraints: dict = {
+        **NCDNeighborsBase._parameter_constraints,
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "compressor": [str, Compressor],
-        "level": [Integral, None],
         "tie_break": [StrOptions(set(TIE_BREAKS))],
         "weights": [StrOptions(set(WEIGHTS))],
-        "sep": [str, bytes],
-        "n_jobs": [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left"), None],
-        "cache_dir": [str, os.PathLike, None],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(self, n_neighbors=2, *, compressor="gzip", level=None, tie_break="nearest",
@@ -155,20 +166,11 @@ class NCDClassifier(NCDSearchMixin, TextInputMixin, VotingMixin, ClassifierMixin
         return self._store_references(corpus)
 
     def seconds_per_pair(self, X, *, n_queries=16, n_references=256) -> float:
-        """Seconds one worker spends per NCD pair, timed on a sample of ``X`` and the training set.
-
-        The sample is ``n_queries`` queries and ``n_references`` training texts spread evenly
-        over their sets, so ``len(X) * n_samples_fit_ * seconds_per_pair(X) / n_workers``
-        estimates what predicting ``X`` costs.
-        """
+        """Seconds one worker spends per NCD pair of ``X`` against the training set
+        (:func:`npc.kernel.seconds_per_pair` with this estimator's compressor and separator)."""
         check_is_fitted(self)
-        corpus = as_corpus(X, name="X")
-        queries = _spread(len(corpus), n_queries)
-        references = _spread(self.n_samples_fit_, n_references)
-        started = time.perf_counter()
-        nearest(corpus.take(queries), self.corpus_.take(references), 1, compressor=self.compressor_, sep=self.sep,
-                n_jobs=1, reference_sizes=self.compressed_sizes_[references])
-        return (time.perf_counter() - started) / (len(queries) * len(references))
+        return seconds_per_pair(X, self.corpus_, compressor=self.compressor_, sep=self.sep, n_queries=n_queries,
+                                n_references=n_references, reference_sizes=self.compressed_sizes_)
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True, *, return_stats=False):
         """Nearest training texts of each query.
@@ -197,22 +199,17 @@ class NCDClassifier(NCDSearchMixin, TextInputMixin, VotingMixin, ClassifierMixin
         check_is_fitted(self)
         k = self.n_neighbors if n_neighbors is None else n_neighbors
         if X is not None:
-            distances, indices, stats = self._search(X, k, return_stats=True)
+            distances, indices, stats = self._search(X, k)
         else:
             if k >= self.n_samples_fit_:
                 raise ValueError(
                     f"n_neighbors={k} must be smaller than the training set ({self.n_samples_fit_} texts) "
                     "when the training texts are their own queries."
                 )
-            distances, indices, stats = self._search(self.corpus_, k + 1, query_sizes=self.compressed_sizes_,
-                                                     return_stats=True)
+            distances, indices, stats = self._search(self.corpus_, k + 1, query_sizes=self.compressed_sizes_)
             distances, indices = drop_self(distances, indices)
         found = (distances, indices) if return_distance else (indices,)
         if return_stats:
             return (*found, stats)
         return found if return_distance else indices
 
-
-def _spread(n: int, m: int) -> np.ndarray:
-    """Up to ``m`` evenly spaced positions in ``range(n)``."""
-    return np.unique(np.linspace(0, n - 1, min(n, m)).astype(np.int64))

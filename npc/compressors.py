@@ -35,6 +35,7 @@ __all__ = [
     "get_compressor",
     "register_compressor",
     "available_compressors",
+    "STATE_COPY_MIN_BYTES",
 ]
 
 # Copying a deflate state (with the smallest exact window, below) costs about as much as

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from npc._validation import check_texts
+from npc._validation import check_texts, encode_text
 
-__all__ = ["Corpus", "as_corpus"]
+# encode_text is here as the one encoding every npc text goes through.
+__all__ = ["Corpus", "as_corpus", "encode_text"]
 
 
 class Corpus:

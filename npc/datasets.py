@@ -30,10 +30,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from npc._files import (FILE_SUFFIXES, DatasetError, as_label_array, read_class_folders, read_table, read_text,
-                        split_lines)
+from npc._files import (
+    FILE_SUFFIXES,
+    DatasetError,
+    as_label_array,
+    read_class_folders,
+    read_table,
+    read_text,
+    split_lines,
+)
 from npc._hub import HUB_SOURCES, fetch_split, hub_offline_reason
-from npc.cache import user_cache_dir
+from npc.cache import atomic_write, user_cache_dir
 
 __all__ = [
     "Dataset",
@@ -45,6 +52,7 @@ __all__ = [
     "load_dataset",
     "load_texts",
     "per_class_rows",
+    "stratified_rows",
 ]
 
 EMBEDDED_DIR = Path(__file__).parent / "data"
@@ -160,7 +168,7 @@ def load_dataset(name_or_path, split: str = "train", *, n: int | None = None, n_
     texts, labels, class_names, name = _load_full(name_or_path, split, text_column, label_column, data_dir)
     rows = np.arange(len(texts), dtype=np.int64)
     if n is not None:
-        rows = _stratified_rows(labels, n, seed, name, split)
+        rows = stratified_rows(labels, n, seed, name, split)
     elif n_per_class is not None:
         rows = _per_class_rows(labels, n_per_class, seed, name, split, class_names)
     return Dataset(texts=[texts[row] for row in rows.tolist()], labels=labels[rows], class_names=class_names,
@@ -289,11 +297,9 @@ def _write_split_folder(folder: Path, split: str, texts, labels, class_names) ->
     """Save a split as ``<folder>/<split>.parquet`` (+ ``labels.json``), atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     table = pa.table({"text": pa.array(texts, pa.string()), "label": pa.array(labels, pa.int64())})
-    partial = folder / f".{split}.parquet.partial"
-    pq.write_table(table, partial, compression="zstd")
-    partial.replace(folder / f"{split}.parquet")
+    atomic_write(folder / f"{split}.parquet", lambda handle: pq.write_table(table, handle, compression="zstd"))
     if class_names is not None:
-        (folder / "labels.json").write_text(json.dumps(dict(enumerate(class_names)), indent=1))
+        atomic_write(folder / "labels.json", json.dumps(dict(enumerate(class_names)), indent=1))
 
 
 def _read_path(path: Path, split, text_column, label_column):
@@ -343,16 +349,37 @@ def _read_split_folder(folder: Path, split, text_column, label_column):
     return texts, labels, class_names
 
 
-def _stratified_rows(labels: np.ndarray, n: int, seed: int, name: str, split: str) -> np.ndarray:
+def stratified_rows(labels, n: int, seed: int, name: str = "the labels", split: str = "") -> np.ndarray:
     """Sorted rows of a seeded sample of ``n`` items keeping class proportions.
 
     Allocation is by largest remainder (at least what rounding gives each class), then a
-    seeded draw inside each class. Written out rather than ``train_test_split(stratify=)``
-    because that refuses classes with a single member, which R52 and Ohsumed have.
+    seeded draw inside each class: :func:`load_dataset` draws its ``n`` items with this rule.
+    Written out rather than ``train_test_split(stratify=)`` because that refuses classes with
+    a single member, which R52 and Ohsumed have.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_items,)
+    n : int
+        Sample size, from 1 to ``len(labels)``.
+    seed : int
+    name, split : str
+        How to call the labels in the error message.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Positions in ``labels``, ascending.
+
+    Examples
+    --------
+    >>> stratified_rows(["a", "a", "a", "b"], 2, seed=0).tolist()
+    [1, 2]
     """
+    labels = np.asarray(labels)
     total = len(labels)
     if n < 1 or n > total:
-        raise DatasetError(f"Cannot draw n={n} items from {name} {split} ({total} items).")
+        raise DatasetError(f"Cannot draw n={n} items from {' '.join(filter(None, (name, split)))} ({total} items).")
     classes, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
     quota = counts * n / total
     take = np.floor(quota).astype(np.int64)

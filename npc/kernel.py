@@ -33,7 +33,8 @@ from npc.distance import ncd
 from npc.errors import NPCError
 from npc.neighbors import top_k
 
-__all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "KernelStats", "WorkerDiedError"]
+__all__ = ["pairwise_ncd", "nearest", "compressed_sizes", "seconds_per_pair", "chunk_bounds", "KernelStats",
+           "WorkerDiedError", "PAIRS_PER_CHUNK", "MIN_PAIRS_PER_CHUNK", "CHUNKS_PER_JOB"]
 
 # Default chunking, from the job's size alone (never from the worker count, so that a rerun
 # on a different number of workers or a resized cluster still finds its cached chunks): about
@@ -97,7 +98,17 @@ def _default_chunk_rows(n_queries: int, n_references: int) -> int:
     return math.ceil(n_queries / math.ceil(n_queries / rows))
 
 
-def _chunk_bounds(n_queries: int, n_references: int, chunk_size: int | None) -> list[tuple[int, int]]:
+def chunk_bounds(n_queries: int, n_references: int, chunk_size: int | None = None) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` query rows of each chunk of a job, as :func:`nearest` splits it.
+
+    ``chunk_size`` rows per chunk, or by default a size from the job's shape alone (see
+    :func:`pairwise_ncd`'s ``chunk_size``).
+
+    Examples
+    --------
+    >>> chunk_bounds(5, 10, 2)
+    [(0, 2), (2, 4), (4, 5)]
+    """
     if chunk_size is None:
         chunk_size = _default_chunk_rows(n_queries, n_references)
     else:
@@ -145,7 +156,7 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
         reference_sizes = query_sizes if references is queries else compressed_sizes(references, compressor)
     query_sizes = _check_sizes(query_sizes, len(queries), "query_sizes")
     reference_sizes = _check_sizes(reference_sizes, len(references), "reference_sizes")
-    bounds = _chunk_bounds(len(queries), len(references), chunk_size)
+    bounds = chunk_bounds(len(queries), len(references), chunk_size)
     cache = _job_cache(cache_dir, compressor, sep, queries, references, n_neighbors, bounds)
     results, pending = _load_finished(cache, bounds, n_neighbors, len(references))
     n_pairs = len(queries) * len(references)
@@ -379,3 +390,42 @@ def nearest(X, Y, n_neighbors: int, *, compressor: str | Compressor = "gzip", se
     distances = np.concatenate([chunk["distances"] for chunk in chunks], axis=0)
     indices = np.concatenate([chunk["indices"] for chunk in chunks], axis=0).astype(np.int64, copy=False)
     return (distances, indices, stats) if return_stats else (distances, indices)
+
+
+def seconds_per_pair(X, Y, *, compressor: str | Compressor = "gzip", sep: str | bytes = " ", level=None,
+                     n_queries: int = 16, n_references: int = 256, reference_sizes=None) -> float:
+    """Seconds one worker spends per NCD pair of ``X`` against ``Y``, timed on a sample.
+
+    The sample is ``n_queries`` queries and ``n_references`` references spread evenly over
+    their sets, searched in this process, so ``len(X) * len(Y) * seconds_per_pair(X, Y) /
+    n_workers`` estimates what :func:`nearest` of ``X`` against ``Y`` costs.
+
+    Parameters
+    ----------
+    X, Y : sequence of str or bytes
+        Queries and references, as for :func:`nearest`.
+    compressor, sep, level
+        As for :func:`nearest`.
+    n_queries, n_references : int
+        Sample size on each side (all of a smaller set).
+    reference_sizes : ndarray of int64, optional
+        Precomputed ``C(y)`` of all of ``Y``.
+
+    Examples
+    --------
+    >>> 0 < seconds_per_pair(["the cat sat", "a dog ran"], ["the cat sat down"]) < 1
+    True
+    """
+    queries, references = as_corpus(X, name="X"), as_corpus(Y, name="Y")
+    sampled_queries = _spread(len(queries), check_int(n_queries, "n_queries"))
+    sampled_references = _spread(len(references), check_int(n_references, "n_references"))
+    sizes = None if reference_sizes is None else _check_sizes(reference_sizes, len(references), "reference_sizes")
+    started = time.perf_counter()
+    nearest(queries.take(sampled_queries), references.take(sampled_references), 1, compressor=compressor, sep=sep,
+            level=level, n_jobs=1, reference_sizes=None if sizes is None else sizes[sampled_references])
+    return (time.perf_counter() - started) / (len(sampled_queries) * len(sampled_references))
+
+
+def _spread(n: int, m: int) -> np.ndarray:
+    """Up to ``m`` evenly spaced positions in ``range(n)``."""
+    return np.unique(np.linspace(0, n - 1, min(n, m)).astype(np.int64))

@@ -4,22 +4,17 @@ from one neighbour search of the training set against itself."""
 from __future__ import annotations
 
 import math
-import os
-from numbers import Integral
 
 import numpy as np
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils.validation import check_is_fitted
 
-from npc._tags import TextInputMixin
 from npc._validation import check_labels, check_n_neighbors
-from npc.classifier import NCDClassifier
-from npc.compressors import Compressor, get_compressor
+from npc.classifier import NCDClassifier, NCDNeighborsBase
 from npc.corpus import as_corpus
-from npc.kernel import compressed_sizes, nearest
 from npc.vote import vote
 
 __all__ = ["NCDClassifierCV"]
@@ -27,7 +22,7 @@ __all__ = ["NCDClassifierCV"]
 SEARCHED = ("n_neighbors", "tie_break", "weights")
 
 
-class NCDClassifierCV(TextInputMixin, ClassifierMixin, BaseEstimator):
+class NCDClassifierCV(ClassifierMixin, NCDNeighborsBase):
     """:class:`~npc.NCDClassifier` with ``n_neighbors``, ``tie_break`` and ``weights``
     chosen by cross-validation, computing each pair of training texts once.
 
@@ -63,6 +58,11 @@ class NCDClassifierCV(TextInputMixin, ClassifierMixin, BaseEstimator):
     best_estimator_ : NCDClassifier
         Refitted on the whole training set with ``best_params_``.
     classes_ : ndarray
+    compressor_ : Compressor
+    corpus_ : Corpus
+        The training texts, encoded (shared with ``best_estimator_``).
+    compressed_sizes_ : ndarray of int64
+    n_samples_fit_ : int
     n_splits_ : int
     n_neighbors_searched_ : int
         How many neighbours of each training text the shared search kept.
@@ -98,15 +98,10 @@ class NCDClassifierCV(TextInputMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **NCDNeighborsBase._parameter_constraints,
         "param_grid": [dict, list, None],
         "cv": ["cv_object"],
-        "compressor": [str, Compressor],
-        "level": [Integral, None],
-        "sep": [str, bytes],
-        "n_jobs": NCDClassifier._parameter_constraints["n_jobs"],
-        "cache_dir": [str, os.PathLike, None],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(self, param_grid=None, *, cv=5, compressor="gzip", level=None, sep=" ", n_jobs=None,
@@ -162,22 +157,18 @@ class NCDClassifierCV(TextInputMixin, ClassifierMixin, BaseEstimator):
         k_max = max(setting["n_neighbors"] for setting in settings)
         for train, _ in folds:
             check_n_neighbors(k_max, len(train), what="training set of a fold")
-        compressor = get_compressor(self.compressor, self.level)
-        sizes = compressed_sizes(corpus, compressor)
+        self._store_references(corpus)
         # A validation fold holds about its share of each text's neighbours, and the text itself.
         share = max(len(test) for _, test in folds) / len(corpus)
         self.n_neighbors_searched_ = min(len(corpus), math.ceil((k_max + 1) / (1 - share)) + 2)
-        options = dict(compressor=compressor, sep=self.sep, n_jobs=self.n_jobs, cache_dir=self.cache_dir,
-                       verbose=self.verbose)
-        distances, indices, stats = nearest(corpus, corpus, self.n_neighbors_searched_, query_sizes=sizes,
-                                            reference_sizes=sizes, return_stats=True, **options)
+        distances, indices, stats = self._search(corpus, self.n_neighbors_searched_,
+                                                 query_sizes=self.compressed_sizes_)
         self.n_pairs_computed_ = stats.n_pairs_computed
         self.n_rows_searched_again_ = 0
 
         scores = np.empty((len(settings), len(folds)))
         for split, (train, test) in enumerate(folds):
-            fold_distances, fold_indices = self._fold_neighbors(distances, indices, train, test, k_max, corpus,
-                                                                sizes, options)
+            fold_distances, fold_indices = self._fold_neighbors(distances, indices, train, test, k_max)
             fold_classes, fold_codes = np.unique(labels[train], return_inverse=True)
             for row, setting in enumerate(settings):
                 k = setting["n_neighbors"]
@@ -195,9 +186,9 @@ class NCDClassifierCV(TextInputMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = self.best_estimator_.classes_
         return self
 
-    def _fold_neighbors(self, distances, indices, train, test, k, corpus, sizes, options):
+    def _fold_neighbors(self, distances, indices, train, test, k):
         """The ``k`` nearest of the fold's training texts (positions in ``train``) for each text of ``test``."""
-        in_train = np.zeros(len(corpus), dtype=bool)
+        in_train = np.zeros(self.n_samples_fit_, dtype=bool)
         in_train[train] = True
         kept = in_train[indices[test]]
         # stable: the kept neighbours first, in their stored (distance, index) order
@@ -206,9 +197,10 @@ class NCDClassifierCV(TextInputMixin, ClassifierMixin, BaseEstimator):
         fold_indices = np.searchsorted(train, np.take_along_axis(indices[test], order, axis=1))
         short = np.flatnonzero(kept.sum(axis=1) < k)
         if short.size:
-            again_distances, again_indices, stats = nearest(
-                corpus.take(test[short]), corpus.take(train), k, query_sizes=sizes[test[short]],
-                reference_sizes=sizes[train], return_stats=True, **options)
+            sizes = self.compressed_sizes_
+            again_distances, again_indices, stats = self._nearest(
+                self.corpus_.take(test[short]), self.corpus_.take(train), k, query_sizes=sizes[test[short]],
+                reference_sizes=sizes[train])
             fold_distances[short], fold_indices[short] = again_distances, again_indices
             self.n_pairs_computed_ += stats.n_pairs_computed
             self.n_rows_searched_again_ += short.size

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["top_k", "drop_self"]
+# Internal: the k-NN estimators and the kernel use these; nothing here is public API.
+__all__: list[str] = []
 
 
 def top_k(block: np.ndarray, k: int) -> dict[str, np.ndarray]:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import os
 from numbers import Integral
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from npc._tags import TextInputMixin
 from npc._validation import check_n_neighbors
-from npc.classifier import NCDClassifier, NCDSearchMixin
-from npc.compressors import Compressor
+from npc.classifier import NCDNeighborsBase
 from npc.corpus import as_corpus
 from npc.neighbors import drop_self
 
 __all__ = ["NCDTransformer"]
 
 
-class NCDTransformer(NCDSearchMixin, TextInputMixin, TransformerMixin, BaseEstimator):
+class NCDTransformer(TransformerMixin, NCDNeighborsBase):
     """The ``n_neighbors`` nearest training texts of each text, by NCD, as a sparse graph.
 
     Like :class:`sklearn.neighbors.KNeighborsTransformer`: the graph feeds scikit-learn
@@ -68,14 +65,9 @@ class NCDTransformer(NCDSearchMixin, TextInputMixin, TransformerMixin, BaseEstim
     """
 
     _parameter_constraints: dict = {
+        **NCDNeighborsBase._parameter_constraints,
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "mode": [StrOptions({"distance", "connectivity"})],
-        "compressor": [str, Compressor],
-        "level": [Integral, None],
-        "sep": [str, bytes],
-        "n_jobs": NCDClassifier._parameter_constraints["n_jobs"],
-        "cache_dir": [str, os.PathLike, None],
-        "verbose": ["verbose"],
     }
 
     def __init__(self, n_neighbors=5, *, mode="distance", compressor="gzip", level=None, sep=" ", n_jobs=None,
@@ -124,7 +116,7 @@ class NCDTransformer(NCDSearchMixin, TextInputMixin, TransformerMixin, BaseEstim
         scipy.sparse.csr_matrix of shape (len(X), n_samples_fit_)
         """
         check_is_fitted(self)
-        return self._graph(*self._search(X, self._width))
+        return self._graph(*self._search(X, self._width)[:2])
 
     def fit_transform(self, X, y=None):
         """Fit on ``X``, then its graph with each text as its own neighbour at distance 0.
@@ -138,5 +130,6 @@ class NCDTransformer(NCDSearchMixin, TextInputMixin, TransformerMixin, BaseEstim
         own = (np.zeros((n, 1)), np.arange(n)[:, None])
         if self._width == 1:
             return self._graph(*own)
-        distances, indices = drop_self(*self._search(self.corpus_, self._width, query_sizes=self.compressed_sizes_))
+        distances, indices, _ = self._search(self.corpus_, self._width, query_sizes=self.compressed_sizes_)
+        distances, indices = drop_self(distances, indices)
         return self._graph(np.hstack([own[0], distances]), np.hstack([own[1], indices]))

@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["vote", "VotingMixin", "TIE_BREAKS", "WEIGHTS", "TIE_MARGIN"]
+# VotingMixin is the estimators' shared predict/predict_proba, not public API.
+__all__ = ["vote", "class_scores", "TIE_BREAKS", "WEIGHTS", "TIE_MARGIN"]
 
 TIE_BREAKS = ("nearest", "random", "lowest", "shrink")
 WEIGHTS = ("uniform", "distance")
@@ -30,7 +31,27 @@ def _neighbor_weights(distances: np.ndarray, weights: str) -> np.ndarray:
     return inverse
 
 
-def _class_scores(labels: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
+def class_scores(labels, weights, n_classes: int) -> np.ndarray:
+    """Each class's summed neighbour weights: what :func:`vote` compares.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (n_queries, k)
+        Class codes of each query's neighbours.
+    weights : ndarray of float, shape (n_queries, k)
+        Each neighbour's vote (ones for a plain count).
+    n_classes : int
+
+    Returns
+    -------
+    ndarray of float64, shape (n_queries, n_classes)
+
+    Examples
+    --------
+    >>> class_scores(np.array([[1, 0, 1]]), np.ones((1, 3)), 3).tolist()
+    [[1.0, 2.0, 0.0]]
+    """
+    labels = np.asarray(labels)
     scores = np.zeros((labels.shape[0], n_classes), dtype=np.float64)
     rows = np.arange(labels.shape[0])
     for column in range(labels.shape[1]):
@@ -143,7 +164,7 @@ def vote(neighbor_labels, neighbor_distances=None, *, n_classes: int, tie_break:
     distances = None if neighbor_distances is None else np.asarray(neighbor_distances, dtype=np.float64)
     votes = _neighbor_weights(distances if distances is not None else np.zeros(labels.shape), weights)
 
-    scores = _class_scores(labels, votes, n_classes)
+    scores = class_scores(labels, votes, n_classes)
     proba = scores / scores.sum(axis=1, keepdims=True)
 
     predictions = _tie_winners(labels, votes, distances, scores, tie_break, random_state)
@@ -174,7 +195,7 @@ def _tie_winners(labels, votes, distances, scores, tie_break, random_state) -> n
     while unresolved.any():
         k -= 1
         which = np.flatnonzero(unresolved)
-        sub_scores = _class_scores(labels[which, :k], votes[which, :k], scores.shape[1])
+        sub_scores = class_scores(labels[which, :k], votes[which, :k], scores.shape[1])
         sub_tied = sub_scores == sub_scores.max(axis=1, keepdims=True)
         predictions[which] = np.argmax(sub_tied, axis=1)
         unresolved[which] = sub_tied.sum(axis=1) > 1

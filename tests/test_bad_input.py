@@ -366,7 +366,8 @@ def test_cli_unusable_cache_dir_is_a_one_line_warning_and_the_run_completes(tmp_
     assert main(["classify", "-q", "-k", "1", "--n-jobs", "1", "--train", good, "--test", good,
                  "--cache-dir", good]) == 0
     captured = capsys.readouterr()
-    assert captured.err.startswith("npc classify: warning: Cannot use cache_dir=") and len(captured.err.splitlines()) == 1
+    assert captured.err.startswith("npc classify: warning: Cannot use cache_dir=")
+    assert len(captured.err.splitlines()) == 1
     assert "running without a cache" in captured.err and "accuracy  1.0000" in captured.out
 
 

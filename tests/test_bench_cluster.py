@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from experiments import bench_cluster
+from experiments.report import record_text
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -26,4 +27,4 @@ def test_committed_report_is_the_rendering_of_its_json():
     if not (RESULTS / "bench_cluster.json").exists():
         pytest.skip("results/bench_cluster.json not generated")
     measured = json.loads((RESULTS / "bench_cluster.json").read_text())
-    assert bench_cluster.markdown(measured) == (RESULTS / "bench_cluster.md").read_text()
+    assert record_text(measured, bench_cluster.markdown(measured)) == (RESULTS / "bench_cluster.md").read_text()

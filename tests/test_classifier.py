@@ -142,6 +142,7 @@ def stratified_rows(labels, per_class, seed):
     return np.sort(np.concatenate(rows))
 
 
+@pytest.mark.slow
 def test_imdb_accuracy_far_above_chance():
     """IMDb: 1,000 reviews per class from train and 250 per class from test, drawn with
     numpy's default_rng(0) (train) and default_rng(1) (test); gzip-9, k=2, ties to the nearest."""

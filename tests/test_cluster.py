@@ -17,7 +17,6 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pytest
 from joblib import parallel_config
 
@@ -26,7 +25,7 @@ from npc import nearest
 from npc.cli import main
 from npc.compressors import Compressor
 from npc.kernel import WorkerDiedError
-from tests.test_faults import K, QUERIES, REFERENCES, SlowGzip, assert_same, chunk_files
+from tests.test_faults import QUERIES, REFERENCES, K, SlowGzip, assert_same, chunk_files
 
 distributed = pytest.importorskip("distributed", reason="dask[distributed] not installed (extra 'dask')")
 

@@ -312,7 +312,8 @@ def test_fetch_split_turns_one_hot_columns_into_labels(monkeypatch):
 def test_non_utf8_csv_is_refused_with_its_name(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("text,label\ncaf\xe9,x\n".encode("latin-1"))
-    with pytest.raises(DatasetError, match=r"latin.csv is not UTF-8 text \(invalid continuation byte at byte 14, line 2\)"):
+    expected = r"latin.csv is not UTF-8 text \(invalid continuation byte at byte 14, line 2\)"
+    with pytest.raises(DatasetError, match=expected):
         load_dataset(path)
 
 

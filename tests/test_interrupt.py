@@ -99,6 +99,7 @@ def _interrupt(env, delay: float, wait_for: str | None):
     return returncode, "".join(stderr), _group_processes(process.pid)
 
 
+@pytest.mark.slow
 def test_every_interrupt_is_one_line_exit_130_and_no_worker_left(no_psutil, tmp_path):
     env = dict(os.environ, PYTHONPATH=no_psutil, HF_DATASETS_OFFLINE="1", NPC_CACHE_DIR=str(tmp_path))
     env.pop("NPC_DATA_DIR", None)

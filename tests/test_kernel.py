@@ -18,7 +18,9 @@ def naive_ncd(x: str, y: str, one_shot, level) -> float:
     return (size(x + " " + y) - min(cx, cy)) / max(cx, cy)
 
 
-@pytest.mark.parametrize("name", sorted(ONE_SHOT))
+# lzma's naive formula costs milliseconds per pair: its case is slow.
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name == "lzma" else name
+                                  for name in sorted(ONE_SHOT)])
 def test_pairwise_ncd_is_bit_identical_to_naive_formula(name, real_texts):
     """20 queries x all 220 real texts (long IMDb and short AG News), every compressor."""
     level = get_compressor(name).level
@@ -211,7 +213,7 @@ def test_a_cached_wider_search_serves_narrower_ones_without_computing(tmp_path):
     (5, 5, 1, 5),  # a tiny job is one chunk
 ])
 def test_default_chunking_follows_the_job_size(n_queries, n_references, n_chunks, rows):
-    bounds = npc.kernel._chunk_bounds(n_queries, n_references, None)
+    bounds = npc.kernel.chunk_bounds(n_queries, n_references, None)
     assert len(bounds) == n_chunks and bounds[0] == (0, rows) and bounds[-1][1] == n_queries
     assert max(stop - start for start, stop in bounds) * n_references <= npc.kernel.PAIRS_PER_CHUNK
 
@@ -223,3 +225,13 @@ def test_a_rerun_on_another_number_of_workers_resumes_from_the_cache(tmp_path):
     *rerun, stats = nearest(queries, references, 2, n_jobs=2, cache_dir=tmp_path, return_stats=True)
     assert stats.n_chunks_cached == 13 and stats.n_pairs_computed == 0
     assert np.array_equal(rerun[0], first[0]) and np.array_equal(rerun[1], first[1])
+
+
+def test_seconds_per_pair_times_the_spread_sample(monkeypatch):
+    searched = []
+    real_nearest = npc.kernel.nearest
+    monkeypatch.setattr(npc.kernel, "nearest", lambda X, Y, *args, **kwargs: searched.append((len(X), len(Y)))
+                        or real_nearest(X, Y, *args, **kwargs))
+    texts = [f"text number {i}" for i in range(10)]
+    assert 0 < npc.kernel.seconds_per_pair(texts[:3], texts, n_queries=2, n_references=4) < 1
+    assert searched == [(2, 4)]

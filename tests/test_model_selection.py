@@ -5,8 +5,9 @@ import pytest
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 import npc.kernel
-from npc.classifier import NCDClassifier
+from npc.classifier import NCDClassifier, NCDNeighborsBase
 from npc.model_selection import NCDClassifierCV
+from npc.transformer import NCDTransformer
 from tests.conftest import read_split
 
 GRID = {"n_neighbors": [1, 2, 4, 7], "tie_break": ["nearest", "random", "shrink"], "weights": ["uniform", "distance"]}
@@ -28,6 +29,8 @@ def assert_same_search(search, reference):
     assert search.best_score_ == reference.best_score_
 
 
+# R8's smallest class has 2 members in the sample: StratifiedKFold(5) says so, as it should.
+@pytest.mark.filterwarnings("ignore:The least populated class in y has only:UserWarning")
 @pytest.mark.parametrize("folds", ["stratified", "unbalanced"])
 def test_scores_equal_grid_search_on_the_same_folds(r8, folds, tmp_path):
     texts, labels = r8
@@ -71,3 +74,10 @@ def test_the_shared_search_serves_later_neighbour_requests_from_the_cache(tmp_pa
     distances, indices = search.kneighbors()
     assert computed == [] and indices.shape == (8, search.best_estimator_.n_neighbors)
     assert np.array_equal(indices, NCDClassifier(search.best_estimator_.n_neighbors).fit(texts, labels).kneighbors()[1])
+
+
+@pytest.mark.parametrize("estimator", [NCDClassifier, NCDClassifierCV, NCDTransformer])
+def test_every_ncd_estimator_takes_the_shared_search_constraints(estimator):
+    shared = NCDNeighborsBase._parameter_constraints
+    assert {name: estimator._parameter_constraints[name] for name in shared} == shared
+    assert issubclass(estimator, NCDNeighborsBase)

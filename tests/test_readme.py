@@ -66,7 +66,9 @@ def test_readme_lists_commands_and_marks_the_long_ones():
     assert any(runnable(command) is None and LONG.search(command) for command in commands)
     # the imdb run with --cache-dir is 625 million pairs: it must carry the mark
     assert all(LONG.search(command) for command in commands if "--train imdb --cache-dir" in command)
-    assert all(ON_A_CLUSTER.search(command) for command in commands if command.startswith("dask ") or "--scheduler" in command)
+    assert all(ON_A_CLUSTER.search(command) for command in commands
+               if command.startswith("dask ") or "--scheduler" in command)
+    assert SLOW <= set(to_run())  # the slow mark follows the README's commands
 
 
 def _fresh_copy(destination: Path) -> Path:
@@ -110,7 +112,12 @@ def fresh_copy(tmp_path_factory):
     return copy, env
 
 
-@pytest.mark.parametrize("command", to_run())
+# Commands that classify hundreds of real reviews (each over 15 s on a 2-core machine).
+SLOW = {"npc classify", "npc classify --train imdb --predict new.txt > labels.txt"}
+
+
+@pytest.mark.parametrize("command", [pytest.param(command, marks=pytest.mark.slow) if command in SLOW else command
+                                     for command in to_run()])
 def test_readme_command_runs_as_written(command, fresh_copy):
     copy, env = fresh_copy
     done = subprocess.run(["bash", "-c", command], cwd=copy, env=env, capture_output=True, text=True,

@@ -1,6 +1,7 @@
 """The experiments' runner and table driver without real data: samplers, cache folder,
 summary lines, skipped tables, headers."""
 
+import ast
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,30 @@ def test_ledger_counts_cached_chunks_of_a_job(tmp_path):
     cache = ChunkCache(tmp_path, job)
     cache.save(0, {"distances": np.zeros((100, 10)), "indices": np.zeros((100, 10), dtype=np.int64)})
     assert report._cached_chunks(tmp_path) == {("q", "r", 3, "npc.compressors.ZstdCompressor"): 1}
+
+
+def test_the_plan_is_the_same_without_any_data(monkeypatch, tmp_path):
+    names = [spec.name for make_specs in plan.PLANS.values() for spec in make_specs()]
+    monkeypatch.setenv("NPC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    runs.load_split.cache_clear()
+    assert [spec.name for make_specs in plan.PLANS.values() for spec in make_specs()] == names
+    assert "ag_news__gzip-9__test-rest__shots5-seed0__test3800" in names
+
+
+def test_the_plan_imports_neither_the_runner_nor_npc():
+    tree = ast.parse(Path(plan.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported == {"__future__", "dataclasses", "pathlib"}
+
+
+def test_a_run_files_bytes_depend_only_on_its_content(tmp_path):
+    arrays = {"test_index": np.arange(3), "distances": np.linspace(0, 1, 6).reshape(3, 2)}
+    config = {"b": 1, "a": "x"}
+    first = runs.write_run(tmp_path / "first.npz", arrays, config).read_bytes()
+    again = runs.write_run(tmp_path / "again.npz", dict(reversed(arrays.items())), dict(reversed(config.items())))
+    assert again.read_bytes() == first
+    run = runs.load_run(again)
+    assert run["config"] == config and np.array_equal(run["distances"], arrays["distances"])
+    runs.rewrite(again)
+    assert again.read_bytes() == first

@@ -1,6 +1,7 @@
 """End to end: a small R8 run file, the cells derived from it, and a table written from them."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,10 +13,10 @@ pytestmark = pytest.mark.skipif(
     reason="real data not available: set NPC_DATA_DIR to a folder with r8/{train,test}.parquet",
 )
 
-from experiments import report, tables  # noqa: E402
-from experiments.cells import gzip_cells, neighbours  # noqa: E402
-from experiments.runs import RunSpec, compute, load_run, load_split, recheck  # noqa: E402
-from npc import NCDClassifier  # noqa: E402
+from experiments import plan, report, tables  # noqa: E402
+from experiments.cells import gzip_cells, model_cells, neighbours  # noqa: E402
+from experiments.runs import RunSpec, compute, compute_models, load_run, load_split, recheck  # noqa: E402
+from npc import CompressorClassifier, NCDClassifier  # noqa: E402
 
 SPEC = RunSpec("r8", test_sample=40, train_sample=300)
 
@@ -84,3 +85,34 @@ def test_cells_respect_the_pipeline_invariants(run_path, tmp_path, monkeypatch):
     stored = json.loads((tmp_path / "small.json").read_text())
     assert stored["rows"]["k1"] == cells["k1"] and stored["meta"]["command"] == "pytest"
     assert f"| {cells['k1']:.3f} |" in (tmp_path / "small.md").read_text()
+
+
+def test_computing_a_stored_run_again_leaves_its_file_untouched(run_path, tmp_path):
+    before = (run_path.read_bytes(), run_path.stat().st_mtime_ns)
+    compute(SPEC, cache_dir=run_path.parent / "cache", path=run_path)
+    assert (run_path.read_bytes(), run_path.stat().st_mtime_ns) == before
+    # every pair again (a fresh cache), in other chunks: the same results, so the same file
+    compute(replace(SPEC, chunk_rows=7), cache_dir=tmp_path, path=run_path)
+    assert (run_path.read_bytes(), run_path.stat().st_mtime_ns) == before
+
+
+def test_model_runs_are_fitted_by_the_runner_and_only_read_by_the_tables(run_path, monkeypatch):
+    monkeypatch.setattr(plan, "RUNS_DIR", run_path.parent)
+    model_run = plan.ModelRun(SPEC, ("compressor-classifier-1", "tfidf-knn"))
+    monkeypatch.setattr(plan, "model_runs", lambda: {SPEC.name: model_run})
+    assert model_cells(SPEC) == {"compressor-classifier-1": None, "tfidf-knn": None}
+
+    compute_models(model_run)
+    run = load_run(run_path)
+    train_texts, train_labels = load_split("r8", "train")
+    test_texts, test_labels = load_split("r8", "test")
+    expected = CompressorClassifier(1).fit([train_texts[i] for i in run["train_index"]],
+                                           train_labels[run["train_index"]])
+    accuracy = np.mean(expected.predict([test_texts[i] for i in run["test_index"]]) == test_labels[run["test_index"]])
+    cells = model_cells(SPEC)
+    assert cells["compressor-classifier-1"] == accuracy and 0 <= cells["tfidf-knn"] <= 1
+    assert {"compressor-classifier-1-ms_per_prediction", "tfidf-knn-k2", "tfidf-knn-commit"} <= set(cells)
+
+    stored = model_run.path.read_bytes()
+    compute_models(model_run)  # everything stored: nothing is fitted or written again
+    assert model_run.path.read_bytes() == stored
