@@ -32,11 +32,16 @@ __all__ = [
     "available_compressors",
     # data
     "load_dataset",
+    # model files
+    "save_model",
+    "load_model",
+    "read_model_header",
     # errors
     "NPCError",
     "InvalidInputError",
     "WorkerDiedError",
     "CacheMismatchError",
+    "ModelFileError",
 ]
 
 # Everything loads on first use: the estimators bring in scikit-learn (~1 s and ~100 MB)
@@ -60,6 +65,7 @@ _LAZY = {
     "tfidf_logistic_regression": "npc.baselines",
     "make_baseline": "npc.baselines",
     "load_dataset": "npc.datasets",
+    **dict.fromkeys(["ModelFileError", "load_model", "read_model_header", "save_model"], "npc.model_files"),
 }
 
 
