@@ -36,6 +36,8 @@ __all__ = [
     "save_model",
     "load_model",
     "read_model_header",
+    # comparison
+    "compare_models",
     # errors
     "NPCError",
     "InvalidInputError",
@@ -66,6 +68,7 @@ _LAZY = {
     "make_baseline": "npc.baselines",
     "load_dataset": "npc.datasets",
     **dict.fromkeys(["ModelFileError", "load_model", "read_model_header", "save_model"], "npc.model_files"),
+    "compare_models": "npc.comparison",
 }
 
 
