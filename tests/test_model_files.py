@@ -3,6 +3,7 @@
 import hashlib
 import importlib
 import inspect
+import io
 import json
 import os
 import pickle
@@ -18,7 +19,7 @@ from npc.baselines import BASELINES, make_baseline
 from npc.model_files import (
     FORMAT_VERSION,
     HEADER_NAME,
-    PAYLOAD_NAME,
+    TREE_NAME,
     TRUSTED_TYPES,
     ModelFileError,
     load_model,
@@ -93,17 +94,21 @@ def test_ncd_training_texts_are_stored_compressed(tmp_path):
     assert os.path.getsize(tmp_path / "m.npc") < sum(map(len, texts)) / 10
 
 
-def _rewrite(path, *, header=None, payload=None):
-    """Replace the header fields in ``header`` and/or the payload, keeping the payload checksum valid."""
+def _entries(path) -> dict:
     with zipfile.ZipFile(path) as archive:
-        old_header, old_payload = json.loads(archive.read(HEADER_NAME)), archive.read(PAYLOAD_NAME)
-    payload = old_payload if payload is None else payload
-    new_header = {**old_header, **(header or {}),
-                  "payload": {"name": PAYLOAD_NAME, "bytes": len(payload),
-                              "sha256": hashlib.sha256(payload).hexdigest()}}
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _write(path, entries: dict, header_changes=None) -> None:
+    """Write ``entries`` as the archive, the header updated by ``header_changes`` and its payload
+    checksum made to match the entries (so only the change under test is wrong)."""
+    header = {**json.loads(entries[HEADER_NAME]), **(header_changes or {})}
+    payload = [entries[TREE_NAME]] + [entries[f"arrays/{i}.npy"] for i in range(header["payload"]["n_arrays"])]
+    header["payload"] = {**header["payload"], "bytes": sum(map(len, payload)),
+                         "sha256": hashlib.sha256(b"".join(payload)).hexdigest()}
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(HEADER_NAME, json.dumps(new_header))
-        archive.writestr(PAYLOAD_NAME, payload)
+        for name, data in {**entries, HEADER_NAME: json.dumps(header).encode()}.items():
+            archive.writestr(name, data)
 
 
 def _refused(path, match):
@@ -127,10 +132,19 @@ class _CreatesFile:
         open(state["target"], "w").close()
 
 
-def test_pickle_planted_as_payload_is_refused_and_not_run(saved, tmp_path):
+def test_pickle_planted_as_the_model_tree_is_refused_and_not_run(saved, tmp_path):
     target = tmp_path / "pwned"
-    _rewrite(saved, payload=pickle.dumps(_CreatesFile(str(target))))
+    _write(saved, {**_entries(saved), TREE_NAME: pickle.dumps(_CreatesFile(str(target)))})
     _refused(saved, "damaged model file")
+    assert not target.exists()
+
+
+def test_pickled_array_planted_in_the_archive_is_refused_and_not_run(saved, tmp_path):
+    target = tmp_path / "pwned"
+    planted = io.BytesIO()
+    np.save(planted, np.array([_CreatesFile(str(target))], dtype=object), allow_pickle=True)
+    _write(saved, {**_entries(saved), "arrays/0.npy": planted.getvalue()})
+    _refused(saved, "damaged model file .*pickle")
     assert not target.exists()
 
 
@@ -141,23 +155,43 @@ def test_pickle_file_is_refused_and_not_run(tmp_path):
     assert not target.exists()
 
 
-def test_untrusted_type_in_payload_is_refused_and_not_built(saved, tmp_path):
-    import skops.io
-
+def test_untrusted_class_in_the_tree_is_refused_and_not_built(saved, tmp_path):
     target = tmp_path / "pwned"
-    planted = skops.io.dumps({"model": npc.PPMClassifier(), "hook": _CreatesFile(str(target))})
-    _rewrite(saved, payload=planted)
+    entries = _entries(saved)
+    tree = json.loads(entries[TREE_NAME])
+    tree["state"]["values"]["items"].append({"t": "object", "class": f"{__name__}._CreatesFile",
+                                             "state": {"t": "dict", "keys": {"t": "list", "items": ["target"]},
+                                                       "values": {"t": "list", "items": [str(target)]}}})
+    _write(saved, {**entries, TREE_NAME: json.dumps(tree).encode()})
     message = _refused(saved, "types npc does not trust")
     assert "_CreatesFile" in message and "nothing was loaded" in message
     assert not target.exists()
 
 
-def test_untrusted_function_in_a_pipeline_is_refused(saved):
-    import skops.io
+@pytest.mark.parametrize("name", ["posix.system", "os.system", "builtins.eval", "subprocess.Popen", "sklearn.utils.Bunch"])
+def test_untrusted_function_or_class_named_in_the_tree_is_refused(saved, name):
+    entries = _entries(saved)
+    tree = json.loads(entries[TREE_NAME])
+    tree["state"]["values"]["items"][0] = {"t": "type", "name": name}
+    _write(saved, {**entries, TREE_NAME: json.dumps(tree).encode()})
+    assert name in _refused(saved, "types npc does not trust")
+
+
+def test_a_function_or_untrusted_object_is_refused_when_saving(tmp_path):
     from sklearn.feature_extraction.text import CountVectorizer
 
-    _rewrite(saved, payload=skops.io.dumps(CountVectorizer(tokenizer=os.system)))
-    assert "system" in _refused(saved, "types npc does not trust")
+    model = npc.CosineKNNClassifier(vectorizer=CountVectorizer(tokenizer=str.split)).fit(TEXTS, LABELS)
+    with pytest.raises(ModelFileError, match=r"model\.vectorizer\.tokenizer is a method_descriptor"):
+        save_model(model, tmp_path / "m.npc")
+    model = npc.NCDClassifier(1, random_state=np.random.RandomState(0)).fit(TEXTS, LABELS)
+    with pytest.raises(ModelFileError, match="model.random_state is a RandomState .* cannot store"):
+        save_model(model, tmp_path / "m.npc")
+    model = npc.PPMClassifier().fit(TEXTS, LABELS)
+    model.extra_ = [_CreatesFile("x")]
+    with pytest.raises(ModelFileError, match=rf"model.extra_\[0\] is a {__name__}._CreatesFile, which model files do "
+                                             "not trust"):
+        save_model(model, tmp_path / "m.npc")
+    assert not (tmp_path / "m.npc").exists()
 
 
 @pytest.mark.parametrize("cut", [0, 4, 100, -30, -1])
@@ -178,18 +212,23 @@ def test_random_bytes_and_foreign_archives_are_refused(saved, tmp_path):
     _refused(saved, "its header is not npc's")
 
 
-def test_flipped_payload_byte_is_refused(saved):
-    with zipfile.ZipFile(saved) as archive:
-        header, payload = archive.read(HEADER_NAME), bytearray(archive.read(PAYLOAD_NAME))
-    payload[len(payload) // 2] ^= 0xFF
+def test_flipped_byte_is_refused(saved):
+    data = bytearray(saved.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    saved.write_bytes(bytes(data))
+    _refused(saved, "damaged")
+
+
+def test_payload_that_does_not_match_its_checksum_is_refused(saved):
+    entries = _entries(saved)
     with zipfile.ZipFile(saved, "w") as archive:
-        archive.writestr(HEADER_NAME, header)
-        archive.writestr(PAYLOAD_NAME, bytes(payload))
+        for name, data in entries.items():
+            archive.writestr(name, data.replace(b"\"C\"", b"\"D\"") if name == TREE_NAME else data)
     _refused(saved, "does not match the checksum")
 
 
 def test_wrong_format_version_is_refused(saved):
-    _rewrite(saved, header={"format_version": FORMAT_VERSION + 1})
+    _write(saved, _entries(saved), {"format_version": FORMAT_VERSION + 1})
     _refused(saved, f"format version {FORMAT_VERSION + 1}; npc .* reads version {FORMAT_VERSION} only")
 
 
@@ -197,7 +236,7 @@ def test_wrong_format_version_is_refused(saved):
                                                 ("0.0.1", "loads files of npc 0.1.x only"),
                                                 ("not-a-version", "damaged header")])
 def test_incompatible_npc_version_is_refused(saved, version, match):
-    _rewrite(saved, header={"npc_version": version})
+    _write(saved, _entries(saved), {"npc_version": version})
     _refused(saved, match)
     with pytest.raises(ModelFileError, match=match):
         read_model_header(saved)
