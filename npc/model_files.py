@@ -43,7 +43,7 @@ import numpy as np
 
 from npc import __version__
 from npc._state_tree import StateTreeError, decode, encode, is_trusted, named_classes
-from npc._validation import InvalidInputError
+from npc.errors import NPCError
 
 __all__ = [
     "FORMAT_VERSION",
@@ -75,8 +75,9 @@ TRUSTED_TYPES = (
 Python's value types are trusted too (:func:`npc._state_tree.is_trusted`)."""
 
 
-class ModelFileError(InvalidInputError):
-    """A model file that cannot be loaded: not one, damaged, incompatible or untrusted."""
+class ModelFileError(NPCError, ValueError):
+    """A model file that cannot be loaded (not one, damaged, incompatible or untrusted), or a
+    model that cannot be saved; the command line ends with exit code 2."""
 
 
 def training_fingerprint(X, y=None) -> dict:

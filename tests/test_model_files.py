@@ -247,8 +247,11 @@ def test_missing_file_and_folder_are_refused(tmp_path):
     _refused(tmp_path, "is a folder")
 
 
-def test_model_file_error_is_an_invalid_input_error():
-    assert issubclass(ModelFileError, npc.InvalidInputError)
+def test_model_file_error_is_an_npc_error_of_exit_code_2():
+    from npc.errors import NPCError
+
+    assert issubclass(ModelFileError, NPCError) and issubclass(ModelFileError, ValueError)
+    assert ModelFileError.exit_code == 2
 
 
 def _qualified(cls) -> str:
