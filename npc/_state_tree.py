@@ -11,7 +11,9 @@ to an estimator needs no change here. Values:
 - lists, tuples, dicts, sets, object and masked arrays, numpy scalars and dtypes, SciPy
   sparse matrices: tagged JSON nodes;
 - classes used as values (``dtype=np.float64``) and objects: by qualified name, built on
-  load only when trusted (see :func:`is_trusted`). Functions are refused when saving.
+  load only when trusted (:func:`is_trusted`: npc's and scikit-learn's estimators, npc's
+  compressors and corpora, numpy's scalar types, Python's value types). Functions are
+  refused when saving.
 
 Loading reads the tree, lists every class it names and refuses the whole tree if one is
 not trusted, before building anything; objects are then made with ``cls.__new__`` and
@@ -33,7 +35,6 @@ __all__ = ["StateTreeError", "decode", "encode", "is_trusted", "named_classes"]
 # Lists at least this long of one plain type are stored as one array rather than one node per item.
 _PACK_AT = 16
 _BUILTIN_TYPES = ("bool", "int", "float", "complex", "str", "bytes", "object")
-_SKLEARN_MODULE = re.compile(r"sklearn(\.[A-Za-z_][A-Za-z0-9_]*)+")
 _SPARSE = ("csr_matrix", "csr_array", "csc_matrix", "csc_array")
 
 
@@ -53,21 +54,38 @@ def _resolve(name: str):
         return None
 
 
-def is_trusted(name: str, trusted: frozenset[str]) -> bool:
-    """Whether the class ``name`` may be built: listed in ``trusted``, a numpy scalar type, a
-    builtin value type, or a scikit-learn estimator (a ``BaseEstimator`` subclass defined in
-    ``sklearn``; only ``sklearn`` modules are imported to check)."""
+def _defined_in(name: str, package: str, bases: tuple[type, ...]) -> bool:
+    """Whether ``name`` is a subclass of ``bases`` defined under ``package`` (only that package's
+    modules, never a ``__dunder__`` one, are imported to check)."""
+    module = name.rpartition(".")[0]
+    if not re.fullmatch(rf"{package}(\.(?!__)[A-Za-z_][A-Za-z0-9_]*)*", module):
+        return False
+    cls = _resolve(name)
+    return isinstance(cls, type) and issubclass(cls, bases) and _qualified(cls) == name
+
+
+def is_trusted(name: str, trusted: frozenset[str] = frozenset()) -> bool:
+    """Whether the class ``name`` may be built or referred to.
+
+    Trusted: the names in ``trusted``; numpy's scalar types and Python's value types;
+    scikit-learn's estimators (``BaseEstimator`` subclasses defined in ``sklearn``); npc's
+    estimators, compressors and :class:`~npc.corpus.Corpus` (subclasses of those defined in
+    ``npc``). Functions, and every other class, are not.
+    """
     if name in trusted or name in (f"builtins.{builtin}" for builtin in _BUILTIN_TYPES):
         return True
     module, _, attribute = name.rpartition(".")
     if module == "numpy":
         return isinstance(getattr(np, attribute, None), type) and issubclass(getattr(np, attribute), np.generic)
-    if _SKLEARN_MODULE.fullmatch(module):
-        from sklearn.base import BaseEstimator
+    if module.split(".")[0] not in ("sklearn", "npc"):
+        return False
+    from sklearn.base import BaseEstimator
 
-        cls = _resolve(name)
-        return isinstance(cls, type) and issubclass(cls, BaseEstimator) and cls.__module__.startswith("sklearn.")
-    return False
+    from npc.compressors import Compressor
+    from npc.corpus import Corpus
+
+    return _defined_in(name, "sklearn", (BaseEstimator,)) or _defined_in(name, "npc", (BaseEstimator, Compressor,
+                                                                                      Corpus))
 
 
 def _pack(items: list):
@@ -96,7 +114,8 @@ def _unpack(kind: str, arrays: list[np.ndarray]) -> list:
     return [item.decode("utf-8", "surrogatepass") for item in items] if kind == "str" else items
 
 
-def encode(value, arrays: list[np.ndarray], trusted: frozenset[str], where: str = "model", _path=()):
+def encode(value, arrays: list[np.ndarray], trusted: frozenset[str] = frozenset(), where: str = "model",
+           _path=()):
     """The JSON tree of ``value``; arrays are appended to ``arrays`` and named by position.
 
     Raises

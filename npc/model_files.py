@@ -19,9 +19,9 @@ texts) as one array, keeps skops's safety rules, and walks any estimator generic
 ``__getstate__``), so a fitted attribute added or renamed in an estimator needs no change
 here. ``pickle`` and ``joblib`` are never used on file contents.
 
-What is trusted (:data:`TRUSTED_TYPES`, checked for the whole file before anything is
-built): npc's estimators, compressors and :class:`~npc.corpus.Corpus`, scikit-learn's
-estimators, numpy's scalar types and Python's value types. ``load_model(...,
+What is trusted (:func:`npc._state_tree.is_trusted`, checked for the whole file before
+anything is built): npc's estimators, compressors and :class:`~npc.corpus.Corpus`,
+scikit-learn's estimators, numpy's scalar types and Python's value types; no function. ``load_model(...,
 trusted=[...])`` adds types (e.g. your own registered compressor).
 
 Every refusal is a :class:`ModelFileError` with a one-line message: not a model file,
@@ -47,7 +47,6 @@ from npc.errors import NPCError
 
 __all__ = [
     "FORMAT_VERSION",
-    "TRUSTED_TYPES",
     "ModelFileError",
     "load_model",
     "read_model_header",
@@ -59,21 +58,6 @@ FORMAT = "npc-model"
 FORMAT_VERSION = 1
 HEADER_NAME, TREE_NAME = "npc-model.json", "model.json"
 _ZIP_MAGIC = b"PK\x03\x04"
-
-_COMPRESSORS = ("Gzip", "Zlib", "Deflate", "Bz2", "Lzma", "Lz4", "Zstd", "Ppmd")
-TRUSTED_TYPES = (
-    "npc.classifier.NCDClassifier",
-    "npc.model_selection.NCDClassifierCV",
-    "npc.transformer.NCDTransformer",
-    "npc.compressor_classifier.CompressorClassifier",
-    "npc.ppm.PPMClassifier",
-    "npc.baselines.CosineKNNClassifier",
-    "npc.corpus.Corpus",
-    *(f"npc.compressors.{name}Compressor" for name in _COMPRESSORS),
-)
-"""npc's classes a model file may build; scikit-learn's estimators, numpy's scalar types and
-Python's value types are trusted too (:func:`npc._state_tree.is_trusted`)."""
-
 
 class ModelFileError(NPCError, ValueError):
     """A model file that cannot be loaded (not one, damaged, incompatible or untrusted), or a
@@ -144,7 +128,7 @@ def save_model(model, path, *, X=None, y=None, trusted=()) -> dict:
     X, y : training texts and labels, optional
         Recorded in the header as their size and fingerprint (:func:`training_fingerprint`).
     trusted : sequence of str, optional
-        More class names to trust besides :data:`TRUSTED_TYPES` (give them to
+        More class names to trust (give them to
         :func:`load_model` too).
 
     Returns
@@ -173,7 +157,7 @@ def save_model(model, path, *, X=None, y=None, trusted=()) -> dict:
     """
     arrays: list[np.ndarray] = []
     try:
-        tree = json.dumps(encode(model, arrays, frozenset(TRUSTED_TYPES) | frozenset(trusted))).encode()
+        tree = json.dumps(encode(model, arrays, frozenset(trusted))).encode()
     except StateTreeError as error:
         raise ModelFileError(f"cannot save the model: {error}") from error
     entries = [(TREE_NAME, tree)] + [(_array_name(i), _npy(array)) for i, array in enumerate(arrays)]
@@ -282,7 +266,7 @@ def load_model(path, *, trusted=()):
     path : path-like
         The model file.
     trusted : sequence of str, optional
-        More fully qualified class names to trust besides :data:`TRUSTED_TYPES` (e.g. a
+        More fully qualified class names to trust (e.g. a
         :class:`~npc.compressors.Compressor` subclass of your own).
 
     Returns
@@ -318,7 +302,7 @@ def load_model(path, *, trusted=()):
         named = named_classes(tree)
     except (UnicodeDecodeError, json.JSONDecodeError, TypeError, AttributeError) as error:
         raise _refuse(path, f"damaged model file (unreadable model tree: {error})") from error
-    allowed = frozenset(TRUSTED_TYPES) | frozenset(trusted)
+    allowed = frozenset(trusted)
     refused = sorted(name for name in named if not isinstance(name, str) or not is_trusted(name, allowed))
     if refused:
         raise _refuse(path, f"refused: it names types npc does not trust ({', '.join(map(str, refused))}); "

@@ -1,7 +1,6 @@
 """Model files: every model reloads to identical predictions; bad and planted files are refused."""
 
 import hashlib
-import importlib
 import inspect
 import io
 import json
@@ -15,12 +14,12 @@ from sklearn.base import BaseEstimator
 
 import npc
 from npc import compressors
+from npc._state_tree import is_trusted
 from npc.baselines import BASELINES, make_baseline
 from npc.model_files import (
     FORMAT_VERSION,
     HEADER_NAME,
     TREE_NAME,
-    TRUSTED_TYPES,
     ModelFileError,
     load_model,
     read_model_header,
@@ -258,13 +257,13 @@ def _qualified(cls) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def test_trusted_types_cover_npc_estimators_and_compressors():
-    """A class moved or added in npc without updating TRUSTED_TYPES would make its model files unloadable."""
+def test_every_npc_estimator_and_compressor_is_trusted_and_nothing_else_of_npc():
+    """A class added or moved in npc needs no list to be updated for its model files to load."""
     public = [getattr(npc, name) for name in npc.__all__]
     estimators = [obj for obj in public if inspect.isclass(obj) and issubclass(obj, BaseEstimator)]
     codecs = [compressors.get_compressor(name).__class__ for name in compressors.available_compressors()]
-    expected = {_qualified(cls) for cls in [*estimators, *codecs, npc.corpus.Corpus]}
-    assert expected <= set(TRUSTED_TYPES)
-    for name in TRUSTED_TYPES:
-        module, _, attribute = name.rpartition(".")
-        assert inspect.isclass(getattr(importlib.import_module(module), attribute))
+    for cls in [*estimators, *codecs, npc.corpus.Corpus]:
+        assert is_trusted(_qualified(cls)), cls
+    for name in ["npc.corpus.as_corpus", "npc.kernel.KernelStats", "npc.model_files.ModelFileError",
+                 "npc.__main__.main", "npc.NCDClassifier", "npc.nope.Thing"]:
+        assert not is_trusted(name), name

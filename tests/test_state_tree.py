@@ -8,7 +8,7 @@ import scipy.sparse
 
 from npc._state_tree import StateTreeError, decode, encode, is_trusted, named_classes
 
-TRUSTED = frozenset({"npc.corpus.Corpus"})
+TRUSTED = frozenset()
 
 
 def round_trip(value):
@@ -104,6 +104,9 @@ def test_named_classes_lists_every_object_and_type():
     ("numpy.float64", True), ("numpy.load", False), ("builtins.float", True), ("builtins.eval", False),
     ("sklearn.linear_model._logistic.LogisticRegression", True), ("sklearn.utils.Bunch", False),
     ("sklearn.nope.Thing", False), ("os.system", False), ("npc.corpus.Corpus", True), ("npc.corpus.as_corpus", False),
+    ("npc.compressors.GzipCompressor", True), ("npc.classifier.NCDClassifier", True), ("collections.OrderedDict", False),
+    ("tests.test_state_tree.Local", False),
 ])
 def test_trust_rules(name, trusted):
-    assert is_trusted(name, TRUSTED) is trusted
+    assert is_trusted(name) is trusted
+    assert is_trusted(name, frozenset({name}))  # what the caller names is trusted
