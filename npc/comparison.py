@@ -24,7 +24,7 @@ from npc.evaluation import mcnemar_test, score_predictions, wilson_interval
 from npc.model_files import save_model
 from npc.model_selection import NCDClassifierCV
 
-__all__ = ["compare_models", "estimate_search_seconds", "format_comparison"]
+__all__ = ["compare_models", "estimate_search_seconds", "format_comparison", "format_size"]
 
 # The timed sample of the estimate (as `npc classify` announces big jobs).
 SAMPLE_QUERIES, SAMPLE_REFERENCES = 16, 256
@@ -154,7 +154,8 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _size(n_bytes: int) -> str:
+def format_size(n_bytes: int) -> str:
+    """``512 B``, ``2.5 kB``, ``1.2 MB``, ``3.0 GB``."""
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n_bytes >= scale:
             return f"{n_bytes / scale:.1f} {unit}"
@@ -178,7 +179,7 @@ def format_comparison(result: dict) -> str:
     table = [header] + [
         (row["name"], f"{row['accuracy']:.4f}", f"{row['accuracy_low']:.4f}-{row['accuracy_high']:.4f}",
          f"{row['macro_f1']:.4f}", f"{row['fit_seconds']:.1f}", f"{row['ms_per_prediction']:.2f}",
-         _size(row["model_bytes"]), "best" if row["p_value"] is None else f"{row['p_value']:.3g}")
+         format_size(row["model_bytes"]), "best" if row["p_value"] is None else f"{row['p_value']:.3g}")
         for row in run]
     widths = [max(len(line[column]) for line in table) for column in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]
