@@ -18,8 +18,7 @@ from npc.cli.data import (
 )
 from npc.cli.errors import EXIT_OK, UsageError
 from npc.cli.models import MODEL_OPTIONS, MODELS
-from npc.cli.options import Command, add_common_arguments, note
-from npc.cli.train import check_output_path
+from npc.cli.options import Command, add_common_arguments, check_output_path, note
 from npc.comparison import compare_models, format_comparison
 from npc.datasets import has_splits
 

@@ -19,9 +19,8 @@ import numpy as np
 from npc.classifier import NCDClassifier
 from npc.cli.data import count
 from npc.cli.errors import EXIT_OK, UsageError
-from npc.cli.options import Command, note, positive_int
+from npc.cli.options import Command, check_output_path, note, positive_int
 from npc.cli.running import _announce_job
-from npc.cli.train import check_output_path
 from npc.datasets import load_texts
 from npc.model_files import load_model, read_model_header
 from npc.model_selection import NCDClassifierCV

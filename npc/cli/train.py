@@ -12,12 +12,12 @@ from npc.cli import report
 from npc.cli.data import add_sample_arguments, count, describe, load
 from npc.cli.errors import EXIT_OK, UsageError
 from npc.cli.models import MODELS, add_model_arguments, apply_model_options, models_help
-from npc.cli.options import Command, add_common_arguments, note
+from npc.cli.options import Command, add_common_arguments, check_output_path, note
 from npc.cli.running import cross_validation
 from npc.comparison import format_size
 from npc.model_files import save_model
 
-__all__ = ["COMMAND", "check_output_path"]
+__all__ = ["COMMAND"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,15 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(data)
     model = parser.add_argument_group("model")
     add_model_arguments(model, parser.add_argument_group("run"))
-
-
-def check_output_path(option: str, path) -> None:
-    """Refuse, before any work, an output path whose folder is missing or that is a folder."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise UsageError(f"{option} {path}: is a folder; give a file name")
-    if not path.parent.is_dir():
-        raise UsageError(f"{option} {path}: its folder does not exist")
 
 
 def run(options: argparse.Namespace) -> int:
