@@ -25,7 +25,13 @@ import numpy as np
 
 from experiments.report import markdown_table, provenance
 from experiments.resources import git_commit, machine
-from npc import CompressorClassifier, NCDClassifier, PPMClassifier, load_model, save_model
+from npc import (
+    CompressorClassifier,
+    NCDClassifier,
+    PPMClassifier,
+    load_model,
+    save_model,
+)
 from npc.baselines import BASELINES, make_baseline
 from npc.datasets import load_dataset
 
@@ -108,14 +114,14 @@ def main(argv=None) -> int:
               f"{row['cold_load_seconds']:.2f}"] for row in rows]
     text = "\n\n".join([
         "# Model files: size and load time",
-        f"{args.dataset} train, {len(train):,} texts ({n_bytes / 1e6:.1f} MB of UTF-8)"
+        (f"{args.dataset} train, {len(train):,} texts ({n_bytes / 1e6:.1f} MB of UTF-8)"
         f"{'' if args.n_train is None else f' (stratified sample, seed {args.seed})'}; each model at the command "
         "line's defaults, saved with `npc.save_model` (a JSON tree and deflated numpy arrays in a zip) and loaded with "
-        f"`npc.load_model`. The loaded model predicted exactly as the fitted one on {len(test)} test texts (checked).",
+        f"`npc.load_model`. The loaded model predicted exactly as the fitted one on {len(test)} test texts (checked)."),
         markdown_table(["model", "file (MB)", "file / training text", "fit (s)", "save (s)",
                         f"load (s, median of {args.repeats})", "load in a new process (s)"], table),
-        "Load in a new process: `load_model` alone, timed in a fresh interpreter after `import npc` (the numpy and "
-        "scikit-learn imports it triggers are included).",
+        ("Load in a new process: `load_model` alone, timed in a fresh interpreter after `import npc` (the numpy and "
+        "scikit-learn imports it triggers are included)."),
         provenance(record),
     ])
     args.output.with_suffix(".md").write_text(text + "\n")
