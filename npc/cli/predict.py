@@ -107,10 +107,9 @@ def run(options: argparse.Namespace) -> int:
     if not texts:
         raise UsageError(f"{options.input} holds no text")
     model = load_model(options.model)
-    if options.quiet and "verbose" in model.get_params():
-        model.set_params(verbose=0)
-        if isinstance(model, NCDClassifierCV):
-            model.best_estimator_.set_params(verbose=0)
+    searcher = model.best_estimator_ if isinstance(model, NCDClassifierCV) else model
+    if "verbose" in searcher.get_params():  # progress as this command's -q says, not as training's did
+        searcher.set_params(verbose=0 if options.quiet else 2)
     options.cache_dir = getattr(model, "cache_dir", None)  # the job's note says whether chunks are reused
     trained = header["training_data"] or {}
     note(options, f"model  {options.model}: {header['model']['class'].rpartition('.')[2]}, "
