@@ -143,6 +143,15 @@ def test_predict_refuses_a_pickle_planted_inside_a_model_file(files, tmp_path, c
     assert not target.exists()
 
 
+def test_predict_refuses_a_model_that_does_not_predict(files, tmp_path, capsys):
+    from npc import NCDTransformer, save_model
+
+    save_model(NCDTransformer(2).fit(["a cat", "a dog", "stocks"]), tmp_path / "graph.npc")
+    assert main(["predict", str(tmp_path / "graph.npc"), files[1]]) == 2
+    assert one_line_error(capsys.readouterr().err).endswith("graph.npc holds a NCDTransformer, which does not "
+                                                            "predict labels")
+
+
 def test_predict_reads_stdin(files, tmp_path):
     train, _ = files
     saved = tmp_path / "model.npc"

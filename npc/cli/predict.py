@@ -107,13 +107,15 @@ def run(options: argparse.Namespace) -> int:
     if not texts:
         raise UsageError(f"{options.input} holds no text")
     model = load_model(options.model)
+    if not hasattr(model, "predict") or not hasattr(model, "classes_"):
+        raise UsageError(f"{options.model} holds a {type(model).__name__}, which does not predict labels")
     searcher = model.best_estimator_ if isinstance(model, NCDClassifierCV) else model
     if "verbose" in searcher.get_params():  # progress as this command's -q says, not as training's did
         searcher.set_params(verbose=0 if options.quiet else 2)
     options.cache_dir = getattr(model, "cache_dir", None)  # the job's note says whether chunks are reused
     trained = header["training_data"] or {}
     note(options, f"model  {options.model}: {header['model']['class'].rpartition('.')[2]}, "
-                  f"{count(len(header['classes']), 'class')}"
+                  f"{count(len(model.classes_), 'class')}"
                   + (f", trained on {count(trained['n_texts'], 'text')}" if trained else ""))
     labels, proba = labels_and_probabilities(options, model, texts)
     records = _rows(labels, proba, model.classes_, options.top)
