@@ -30,11 +30,16 @@ _LAZY = {
                     "npc.compressors"),
     # data
     "load_dataset": "npc.datasets",
+    # model files
+    **dict.fromkeys(["save_model", "load_model", "read_model_header"], "npc.model_files"),
+    # comparison
+    "compare_models": "npc.comparison",
     # errors
     "NPCError": "npc.errors",
     "InvalidInputError": "npc._validation",
     "WorkerDiedError": "npc.kernel",
     "CacheMismatchError": "npc.cache",
+    "ModelFileError": "npc.model_files",
 }
 
 __all__ = list(_LAZY)

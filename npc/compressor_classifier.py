@@ -6,6 +6,7 @@ from numbers import Integral
 
 import numpy as np
 import pyzstd
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
@@ -147,3 +148,13 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         """Class labels of the texts in ``X``."""
         check_is_fitted(self)
         return self.classes_[np.argmin(self.class_sizes(X), axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities proportional to ``2 ** -bits``, the bits being ``8 * class_sizes(X)``.
+
+        As :meth:`PPMClassifier.predict_proba`: the posterior with equal class priors when a
+        class's compressor is its model of the text. A byte less is a factor 256, so the
+        probabilities are close to 0 or 1; equal sizes share equally (``predict`` takes the
+        first of them, as ``argmax`` does).
+        """
+        return softmax(-8 * np.log(2.0) * self.class_sizes(X), axis=1)

@@ -1,11 +1,12 @@
-"""Scores of a set of predictions (accuracy, macro-F1, per-class counts) and train/test overlap."""
+"""Scores of a set of predictions (accuracy, macro-F1, per-class counts), train/test overlap,
+and how sure a score is: an accuracy's Wilson interval, McNemar's exact test of two classifiers."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-__all__ = ["score_predictions", "shared_texts"]
+__all__ = ["mcnemar_test", "score_predictions", "shared_texts", "wilson_interval"]
 
 
 def score_predictions(y_true, y_pred, class_names=None) -> dict:
@@ -68,3 +69,77 @@ def shared_texts(texts, reference) -> np.ndarray:
     """
     seen = set(reference)
     return np.fromiter((text in seen for text in texts), dtype=bool, count=len(texts))
+
+
+def wilson_interval(n_correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of an accuracy of ``n_correct`` out of ``n``.
+
+    Unlike the normal approximation ``p +- z * sqrt(p (1 - p) / n)``, it stays inside
+    [0, 1] and keeps its coverage near 0 and 1 and on small test sets.
+
+    Parameters
+    ----------
+    n_correct : int
+        Items predicted right.
+    n : int
+        Items predicted (at least 1).
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    (low, high) : tuple of float
+
+    Notes
+    -----
+    With ``p = n_correct / n`` and ``z`` the normal quantile of ``(1 + confidence) / 2``:
+    ``(p + z^2 / 2n -+ z sqrt(p (1 - p) / n + z^2 / 4n^2)) / (1 + z^2 / n)``
+    (Wilson 1927; Newcombe 1998, method 3).
+
+    Examples
+    --------
+    >>> [round(bound, 4) for bound in wilson_interval(81, 263)]
+    [0.2553, 0.3662]
+    """
+    from scipy.stats import norm
+
+    if n < 1 or not 0 <= n_correct <= n:
+        raise ValueError(f"need 0 <= n_correct <= n and n >= 1; got n_correct={n_correct}, n={n}")
+    z = norm.ppf((1 + confidence) / 2)
+    p, z2 = n_correct / n, z * z
+    center = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, float(center - half)), min(1.0, float(center + half))
+
+
+def mcnemar_test(correct_a, correct_b) -> dict:
+    """McNemar's exact test: do two classifiers, scored on the same rows, differ in accuracy?
+
+    Only the discordant rows count: ``a_only`` rows that A got right and B wrong,
+    ``b_only`` the reverse. Under the hypothesis of equal accuracy each discordant row is
+    a fair coin, so the p-value is the two-sided binomial test of ``a_only`` successes in
+    ``a_only + b_only`` trials at 1/2 (1.0 when there is no discordant row).
+
+    Parameters
+    ----------
+    correct_a, correct_b : array_like of bool, shape (n,)
+        Whether each classifier got each row right.
+
+    Returns
+    -------
+    dict
+        ``a_only``, ``b_only`` (int) and ``p_value`` (float).
+
+    Examples
+    --------
+    >>> mcnemar_test([True] * 5 + [False] * 5, [False] * 5 + [False] * 5)
+    {'a_only': 5, 'b_only': 0, 'p_value': 0.0625}
+    """
+    from scipy.stats import binomtest
+
+    correct_a, correct_b = np.asarray(correct_a, dtype=bool), np.asarray(correct_b, dtype=bool)
+    if correct_a.shape != correct_b.shape or correct_a.ndim != 1:
+        raise ValueError(f"correct_a and correct_b must be 1-D and of one length; got shapes {correct_a.shape} "
+                         f"and {correct_b.shape}")
+    a_only, b_only = int((correct_a & ~correct_b).sum()), int((~correct_a & correct_b).sum())
+    p_value = 1.0 if a_only + b_only == 0 else float(binomtest(a_only, a_only + b_only, 0.5).pvalue)
+    return {"a_only": a_only, "b_only": b_only, "p_value": p_value}

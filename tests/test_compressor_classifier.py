@@ -65,3 +65,14 @@ def test_classes_with_little_text_work():
         expected = len(pyzstd.compress(b"the cat sat", 9, zstd_dict=pyzstd.ZstdDict(prime, is_raw=True)))
         assert clf.class_sizes([b"the cat sat"])[0, column] == expected
     assert CompressorClassifier().fit(["", "stocks fell"], ["empty", "fin"]).predict(["stocks fell again today"]).tolist() == ["fin"]
+
+
+def test_predict_proba_is_two_to_the_minus_bits_normalised():
+    clf = CompressorClassifier().fit(["the cat sat on the mat", "stocks fell sharply today"], ["pets", "fin"])
+    queries = ["the cat sat", "stocks fell", "zz", ""]
+    sizes = clf.class_sizes(queries)
+    proba = clf.predict_proba(queries)
+    # two classes: p(fin) = 1 / (1 + 2 ** (8 * (size_fin - size_pets)))
+    np.testing.assert_allclose(proba[:, 0], 1 / (1 + 2.0 ** (8 * (sizes[:, 0] - sizes[:, 1]))), rtol=1e-12)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.classes_[np.argmax(proba, axis=1)].tolist() == clf.predict(queries).tolist()

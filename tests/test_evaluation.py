@@ -2,7 +2,7 @@
 
 import pytest
 
-from npc.evaluation import score_predictions
+from npc.evaluation import mcnemar_test, score_predictions, wilson_interval
 
 
 def test_scores_by_hand():
@@ -23,3 +23,40 @@ def test_a_class_only_predicted_counts_in_macro_f1():
     assert scores["macro_f1"] == pytest.approx(1 / 3)
     assert [entry["name"] for entry in scores["per_class"]] == ["a", "b"]
     assert scores["per_class"][1] == {"label": "b", "name": "b", "support": 0, "predicted": 1, "correct": 0}
+
+
+# Wilson intervals: Newcombe (1998), Table I, method 3, to 4 decimals; 0/n and n/n in closed form
+# (the interval reaches z^2 / (n + z^2) from the boundary).
+@pytest.mark.parametrize(("n_correct", "n", "expected"), [
+    (81, 263, (0.2553, 0.3662)), (15, 148, (0.0624, 0.1605)), (0, 20, (0.0, 0.1611)), (1, 29, (0.0061, 0.1718)),
+])
+def test_wilson_interval_matches_newcombe(n_correct, n, expected):
+    assert tuple(round(bound, 4) for bound in wilson_interval(n_correct, n)) == expected
+
+
+def test_wilson_interval_at_the_boundaries():
+    z2 = 1.959963984540054 ** 2
+    assert wilson_interval(0, 10) == pytest.approx((0.0, z2 / (10 + z2)))
+    assert wilson_interval(10, 10) == pytest.approx((10 / (10 + z2), 1.0))
+    with pytest.raises(ValueError, match="n_correct <= n"):
+        wilson_interval(11, 10)
+
+
+@pytest.mark.parametrize(("a_only", "b_only", "p_value"), [
+    (5, 0, 2 / 2**5),                  # all five discordant rows one way
+    (1, 9, 2 * (1 + 10) / 2**10),      # P(X <= 1) doubled, X ~ Bin(10, 1/2)
+    (4, 4, 1.0),
+    (0, 0, 1.0),                       # no discordant row: no evidence of a difference
+])
+def test_mcnemar_exact_p_by_hand(a_only, b_only, p_value):
+    # both right on 3 rows and both wrong on 2: concordant rows do not count
+    correct_a = [True] * a_only + [False] * b_only + [True] * 3 + [False] * 2
+    correct_b = [False] * a_only + [True] * b_only + [True] * 3 + [False] * 2
+    result = mcnemar_test(correct_a, correct_b)
+    assert result == {"a_only": a_only, "b_only": b_only, "p_value": pytest.approx(p_value, rel=1e-12)}
+    assert mcnemar_test(correct_b, correct_a)["p_value"] == pytest.approx(p_value, rel=1e-12)
+
+
+def test_mcnemar_refuses_rows_of_different_lengths():
+    with pytest.raises(ValueError, match="one length"):
+        mcnemar_test([True, False], [True])

@@ -1,4 +1,4 @@
-"""The ``npc`` command line: ``npc classify`` and ``npc datasets``.
+"""The ``npc`` command line: ``npc classify``, ``train``, ``predict``, ``compare`` and ``datasets``.
 
 A thin layer over the library: data from :mod:`npc.datasets`, models from
 :data:`~npc.cli.models.MODELS`, the neighbour search from :func:`npc.kernel.nearest`, the
@@ -11,8 +11,9 @@ Errors are one line on stderr (``NPC_DEBUG=1`` shows the traceback).
 
 One module per concern:
 
-- ``classify``, ``datasets``: one module per subcommand, each with its :class:`Command`
-  (arguments and the function that runs it), listed in :data:`COMMANDS`;
+- ``classify``, ``train``, ``predict``, ``compare``, ``datasets``: one module per
+  subcommand, each with its :class:`Command` (arguments and the function that runs it),
+  listed in :data:`COMMANDS`;
 - ``models``: the ``--model`` registry; a model is one :class:`Model` entry naming the
   model options it takes (any other given is refused, exit 2);
 - ``running``: fitting and predicting with the notes a long job needs, the Dask cluster;
@@ -28,7 +29,7 @@ import argparse
 import sys
 
 from npc import __version__
-from npc.cli import classify, datasets
+from npc.cli import classify, compare, datasets, predict, train
 from npc.cli.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, run_command
 from npc.cli.models import AUTO_FOLDS, AUTO_K, MODEL_OPTIONS, MODELS, Model
 from npc.cli.options import Command
@@ -36,7 +37,7 @@ from npc.cli.options import Command
 __all__ = ["AUTO_FOLDS", "AUTO_K", "COMMANDS", "EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "MODELS", "MODEL_OPTIONS",
            "Command", "Model", "UsageError", "build_parser", "main"]
 
-COMMANDS: list[Command] = [classify.COMMAND, datasets.COMMAND]
+COMMANDS: list[Command] = [classify.COMMAND, train.COMMAND, predict.COMMAND, compare.COMMAND, datasets.COMMAND]
 """The subcommands, in the order ``npc --help`` lists them."""
 
 

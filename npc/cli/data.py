@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from npc.cli.errors import UsageError
+from npc.cli.options import positive_int
 from npc.datasets import has_splits, load_dataset
 
-__all__ = ["DEFAULT_DATASET", "comparable_labels", "count", "describe", "load", "source"]
+__all__ = ["DEFAULT_DATASET", "add_sample_arguments", "comparable_labels", "count", "describe", "load", "source"]
 
 DEFAULT_DATASET = "imdb-sample"
 
@@ -41,3 +42,15 @@ def comparable_labels(train, test):
     if train.class_names == test.class_names and train.labels.dtype.kind == test.labels.dtype.kind:
         return train.labels, test.labels, train.class_names
     return np.asarray(train.label_names()), np.asarray(test.label_names()), None
+
+
+def add_sample_arguments(group, *, test: bool = False) -> None:
+    """The sampling and column options of a command that trains (``--n-test`` too when it tests)."""
+    group.add_argument("--n-train", type=positive_int, metavar="N", help="stratified sample of N training texts")
+    group.add_argument("--n-per-class", type=positive_int, metavar="N",
+                       help="N training texts of each class (few-shot), instead of --n-train")
+    if test:
+        group.add_argument("--n-test", type=positive_int, metavar="N", help="stratified sample of N test texts")
+    group.add_argument("--seed", type=int, default=0, help="seed of the samples and of random tie-breaks (default 0)")
+    group.add_argument("--text-column", default="text", help="text column of table files (default: text)")
+    group.add_argument("--label-column", default="label", help="label column of table files (default: label)")

@@ -6,8 +6,11 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["Command", "add_common_arguments", "flag", "n_jobs", "note", "positive_int"]
+from npc.cli.errors import UsageError
+
+__all__ = ["Command", "add_common_arguments", "check_output_path", "flag", "n_jobs", "note", "positive_int"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +59,12 @@ def add_common_arguments(parser) -> None:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder of <name>/<split>.parquet searched before $NPC_DATA_DIR")
     parser.add_argument("-q", "--quiet", action="store_true", help="no notes or progress on stderr")
+
+
+def check_output_path(option: str, path) -> None:
+    """Refuse, before any work, an output path whose folder is missing or that is a folder."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {path}: its folder does not exist")
