@@ -30,7 +30,8 @@ def parse_args(argv=None):
     parser.add_argument("--dataset", default="imdb-sample")
     parser.add_argument("--n-train", type=int)
     parser.add_argument("--n-test", type=int)
-    parser.add_argument("--budget", type=float, help="seconds the NCD kNN may take (npc compare's default if not given)")
+    parser.add_argument("--budget", type=float,
+                        help="seconds the NCD kNN may take (npc compare's default if not given)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, help="writes OUTPUT.md/.json (default results/compare_<dataset>)")
     return parser.parse_args(argv)

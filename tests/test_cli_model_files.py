@@ -118,8 +118,8 @@ def test_predict_refuses_a_planted_pickle_and_does_not_run_it(files, tmp_path):
     _, test = files
     target, planted = tmp_path / "pwned", tmp_path / "model.npc"
     planted.write_bytes(pickle.dumps(_CreatesFile(str(target))))
-    done = subprocess.run([sys.executable, "-m", "npc", "predict", str(planted), test], check=False, capture_output=True,
-                          text=True, env=dict(os.environ), timeout=120)
+    done = subprocess.run([sys.executable, "-m", "npc", "predict", str(planted), test], check=False,
+                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert done.returncode == 2
     assert one_line_error(done.stderr) == f"npc predict: error: {planted}: not an npc model file (it is not a zip " \
                                           "archive)"
@@ -156,8 +156,9 @@ def test_predict_reads_stdin(files, tmp_path):
     train, _ = files
     saved = tmp_path / "model.npc"
     assert main(["train", train, "--model", "compressor-classifier", "--save", str(saved), "-q"]) == 0
-    done = subprocess.run([sys.executable, "-m", "npc", "predict", str(saved), "-", "-q"], check=False, capture_output=True,
-                          text=True, input="a wonderful film\nawful\n\n", env=dict(os.environ), timeout=120)
+    done = subprocess.run([sys.executable, "-m", "npc", "predict", str(saved), "-", "-q"], check=False,
+                          capture_output=True, text=True, input="a wonderful film\nawful\n\n", env=dict(os.environ),
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 3 and set(done.stdout.split()) <= {"neg", "pos"}
 

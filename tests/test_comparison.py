@@ -18,7 +18,8 @@ Y_TRAIN = ["pets"] * 5 + ["finance"] * 5
 TEST = ["a cat sat on a mat", "markets fell today", "the dog ran", "yields slid", "the cat sold shares",
         "dogs and cats", "stocks rallied", "a ball"]
 Y_TEST = np.array(["pets", "finance", "pets", "finance", "finance", "pets", "finance", "pets"])
-MODELS = {"ncd": npc.NCDClassifier(1, n_jobs=1), "ppm": npc.PPMClassifier(order=2), "tfidf-lr": make_baseline("tfidf-lr")}
+MODELS = {"ncd": npc.NCDClassifier(1, n_jobs=1), "ppm": npc.PPMClassifier(order=2),
+          "tfidf-lr": make_baseline("tfidf-lr")}
 
 
 @pytest.fixture(scope="module")

@@ -167,7 +167,8 @@ def test_untrusted_class_in_the_tree_is_refused_and_not_built(saved, tmp_path):
     assert not target.exists()
 
 
-@pytest.mark.parametrize("name", ["posix.system", "os.system", "builtins.eval", "subprocess.Popen", "sklearn.utils.Bunch"])
+@pytest.mark.parametrize("name", ["posix.system", "os.system", "builtins.eval", "subprocess.Popen",
+                                  "sklearn.utils.Bunch"])
 def test_untrusted_function_or_class_named_in_the_tree_is_refused(saved, name):
     entries = _entries(saved)
     tree = json.loads(entries[TREE_NAME])

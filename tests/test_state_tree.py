@@ -104,7 +104,8 @@ def test_named_classes_lists_every_object_and_type():
     ("numpy.float64", True), ("numpy.load", False), ("builtins.float", True), ("builtins.eval", False),
     ("sklearn.linear_model._logistic.LogisticRegression", True), ("sklearn.utils.Bunch", False),
     ("sklearn.nope.Thing", False), ("os.system", False), ("npc.corpus.Corpus", True), ("npc.corpus.as_corpus", False),
-    ("npc.compressors.GzipCompressor", True), ("npc.classifier.NCDClassifier", True), ("collections.OrderedDict", False),
+    ("npc.compressors.GzipCompressor", True), ("npc.classifier.NCDClassifier", True),
+    ("collections.OrderedDict", False),
     ("tests.test_state_tree.Local", False),
 ])
 def test_trust_rules(name, trusted):

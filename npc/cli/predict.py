@@ -60,7 +60,8 @@ def _rows(labels, proba, classes, top: int | None) -> list[dict]:
     column = {label: position for position, label in enumerate(classes)}
     records = []
     for row, label in enumerate(np.asarray(labels).tolist()):
-        record = {"row": row, "label": label, "probability": None if proba is None else float(proba[row, column[label]])}
+        probability = None if proba is None else float(proba[row, column[label]])
+        record = {"row": row, "label": label, "probability": probability}
         if top is not None and proba is not None:
             record["top"] = [{"label": classes[i], "probability": float(proba[row, i])}
                              for i in np.argsort(-proba[row], kind="stable")[:top]]
@@ -80,7 +81,8 @@ def _write(path: Path, records: list[dict]) -> None:
             writer.writerow(["row", "label", "probability",
                              *(f"{name}_{rank}" for rank in range(1, n_top + 1) for name in ("label", "probability"))])
             writer.writerows([record["row"], record["label"], record["probability"],
-                              *(cell for best in record.get("top", []) for cell in (best["label"], best["probability"]))]
+                              *(cell for best in record.get("top", [])
+                                for cell in (best["label"], best["probability"]))]
                              for record in records)
     partial.replace(path)
 
