@@ -13,9 +13,17 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from npc.ppm import PPMClassifier
+from tests.data.make_ppm_code_lengths import CASES as PINNED_CASES
+from tests.data.make_ppm_code_lengths import PATH as PINNED_PATH
+from tests.data.make_ppm_code_lengths import pinned_inputs as read_pinned_inputs
 
 TRAIN = ["the cat sat on the mat", "a cat and a kitten", "stocks fell sharply", "the market rallied on earnings"]
 LABELS = ["pets", "pets", "finance", "finance"]
+
+
+@pytest.fixture(scope="module")
+def pinned_inputs():
+    return read_pinned_inputs()
 
 
 def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, learned: int | None = None,
@@ -96,6 +104,16 @@ def test_real_text_equals_naive_ppm(real_texts):
                  for code in (0, 1)]
                 for q in texts[4:]]
     np.testing.assert_allclose(clf.code_lengths(texts[4:]), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", list(PINNED_CASES))
+def test_code_lengths_on_real_text_are_pinned(case, pinned_inputs):
+    # Written by the kernel before its redesign (tests/data/make_ppm_code_lengths.py): the
+    # same numbers for every order, escape, update rule and the memory limit.
+    texts, labels, queries = pinned_inputs
+    expected = np.load(PINNED_PATH)[case]
+    np.testing.assert_allclose(PPMClassifier(**PINNED_CASES[case]).fit(texts, labels).code_lengths(queries), expected,
+                               rtol=1e-13, atol=0)
 
 
 def test_predicts_and_probabilities_follow_code_lengths():
