@@ -20,6 +20,7 @@ PATH = Path(__file__).with_name("ppm_code_lengths.npz")
 CASES = {f"order{order}_{escape}_{'exclusion' if exclusion else 'full'}":
          {"order": order, "escape": escape, "update_exclusion": exclusion}
          for order in (1, 3, 5) for escape in ("C", "D") for exclusion in (False, True)}
+CASES["order3_C_full_max_memory"] = {"order": 3, "escape": "C", "update_exclusion": False, "max_memory": 400_000}
 CASES["order3_D_exclusion_max_memory"] = {"order": 3, "escape": "D", "update_exclusion": True,
                                           "max_memory": 400_000}
 
