@@ -26,17 +26,45 @@ def pinned_inputs():
     return read_pinned_inputs()
 
 
+def context_hash(context: bytes) -> int:
+    """The kernel's 64-bit hash of a context (npc/_ppm_kernel.py ``_extend``), in plain Python."""
+    h, mask = 0x9E3779B97F4A7C15, (1 << 64) - 1
+    for k, symbol in enumerate(reversed(context), start=1):
+        z = h ^ (symbol + 1 + (k << 8))
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        h = (z ^ (z >> 31)) or 1
+    return h
+
+
 def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, learned: int | None = None,
-                      update_exclusion: bool = False) -> float:
+                      update_exclusion: bool = False, max_memory: int | None = None) -> float:
     """Bits of ``query`` after ``class_text`` (whose first ``learned`` bytes were counted, default
-    all): the documented variant, with dicts of Counters."""
+    all; under ``max_memory``, the frozen model): the documented variant, with dicts of Counters."""
     counts = defaultdict(Counter)
+    budget = {"used": 0, "frozen": False}
 
     def learn(data, i):
         top = min(order, i)
         seen = [k for k in range(top + 1) if counts[data[i - k:i]][data[i]] > 0]
         lowest = max(seen, default=0) if update_exclusion else 0
         for k in range(lowest, top + 1):
+            if counts[data[i - k:i]][data[i]] > 0:
+                counts[data[i - k:i]][data[i]] += 1
+        # New pairs in the order of their context hashes, while the budget lasts.
+        for k in sorted((k for k in range(lowest, top + 1) if counts[data[i - k:i]][data[i]] == 0),
+                        key=lambda k: context_hash(data[i - k:i])):
+            cost = 5 + (56 if sum(counts[data[i - k:i]].values()) == 0 else 0)
+            if max_memory is not None and (budget["frozen"] or budget["used"] + cost > max_memory):
+                budget["frozen"] = True
+                continue
+            budget["used"] += cost
+            counts[data[i - k:i]][data[i]] = 1
+
+    def learn_query(data, i):  # a query is never limited
+        top = min(order, i)
+        seen = [k for k in range(top + 1) if counts[data[i - k:i]][data[i]] > 0]
+        for k in range(max(seen, default=0) if update_exclusion else 0, top + 1):
             counts[data[i - k:i]][data[i]] += 1
 
     for i in range(len(class_text) if learned is None else learned):
@@ -57,7 +85,7 @@ def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, 
             excluded |= set(live)
         else:
             bits += math.log2(256 - len(excluded))
-        learn(data, i)
+        learn_query(data, i)
     return bits
 
 
@@ -94,6 +122,22 @@ def test_code_lengths_equal_a_naive_ppm(escape, update_exclusion):
         expected = [[naive_code_length(b"".join(t + b" " for t, y in zip(texts, labels) if y == code), q, order, escape,
                                        update_exclusion=update_exclusion)
                      for code in clf.classes_] for q in queries]
+        np.testing.assert_allclose(clf.code_lengths(queries), expected, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("update_exclusion", [True, False])
+def test_memory_limit_equals_a_naive_frozen_ppm(update_exclusion):
+    rng = random.Random(1)
+    for _ in range(30):
+        order = rng.randint(0, 4)
+        text = bytes(rng.choice(b"abcd ") for _ in range(rng.randint(5, 60)))
+        queries = [bytes(rng.choice(b"abcdex") for _ in range(rng.randint(0, 20))) for _ in range(3)]
+        max_memory = rng.randint(1, 1500)
+        escape = rng.choice("CD")
+        clf = PPMClassifier(order, escape=escape, update_exclusion=update_exclusion, max_memory=max_memory,
+                            sep="").fit([text], ["x"])
+        expected = [[naive_code_length(text, q, order, escape, update_exclusion=update_exclusion,
+                                       max_memory=max_memory)] for q in queries]
         np.testing.assert_allclose(clf.code_lengths(queries), expected, rtol=1e-12, atol=1e-9)
 
 
@@ -151,7 +195,7 @@ def test_memory_limit_keeps_the_earliest_pairs():
 def test_estimator_contract():
     clf = PPMClassifier(2, escape="C").fit(TRAIN * 2, LABELS * 2)
     assert clone(clf).get_params() == {"order": 2, "escape": "C", "update_exclusion": False, "max_memory": None,
-                                       "sep": " "}
+                                       "sep": " ", "n_jobs": None}
     restored = pickle.loads(pickle.dumps(clf))
     assert np.array_equal(restored.code_lengths(TRAIN), clf.code_lengths(TRAIN))
     assert restored.model_bytes_ == clf.model_bytes_ > 0
