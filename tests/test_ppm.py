@@ -1,5 +1,6 @@
 """PPMClassifier: exact code lengths (by hand and against a naive PPM), estimator contract, bad input."""
 
+import itertools
 import math
 import pickle
 import random
@@ -246,3 +247,53 @@ def test_cli_model_ppm_equals_the_library(tmp_path, monkeypatch):
     train, test = load_dataset("imdb-sample", n=40), load_dataset("imdb-sample", "test", n=20)
     expected = PPMClassifier().fit(train.texts, train.labels).predict(test.texts)
     assert json.loads(output.read_text())["predictions"]["predicted"] == expected.tolist()
+
+
+@pytest.mark.parametrize("params", [{"order": 3}, {"order": 2, "escape": "D", "update_exclusion": True},
+                                    {"order": 3, "update_exclusion": True, "max_memory": 3000}])
+def test_partial_fit_in_any_batches_equals_fit(params, pinned_inputs):
+    texts, labels, queries = pinned_inputs
+    texts, labels, queries = texts[:60], labels[:60], queries[:5]
+    expected = PPMClassifier(**params).fit(texts, labels)
+    for batches in ([0, 60], [0, 1, 2, 30, 59, 60], list(range(0, 61, 7)) + [60]):
+        clf = PPMClassifier(**params)
+        for a, b in itertools.pairwise(batches):
+            clf.partial_fit(texts[a:b], labels[a:b], classes=np.unique(labels) if a == 0 else None)
+        np.testing.assert_array_equal(clf.code_lengths(queries), expected.code_lengths(queries))
+        assert clf.n_contexts_.tolist() == expected.n_contexts_.tolist()
+        assert clf.truncated_.tolist() == expected.truncated_.tolist()
+
+
+def test_partial_fit_classes_contract():
+    clf = PPMClassifier(2)
+    with pytest.raises(ValueError, match="classes must be given to the first call"):
+        clf.partial_fit(TRAIN[:1], LABELS[:1])
+    clf.partial_fit(TRAIN[:2], LABELS[:2], classes=["pets", "finance", "sports"])
+    assert clf.classes_.tolist() == ["finance", "pets", "sports"]
+    # A class with no text yet: "a" at order -1 (8 bits), then "b" escapes the query's own
+    # order-0 context {a: 1} (C: 1/2) to order -1 without "a" (1/255).
+    assert clf.code_lengths(["ab"])[0, 0] == pytest.approx(8 + 1 + math.log2(255))
+    clf.partial_fit(TRAIN[2:], LABELS[2:])  # "finance" appears now
+    np.testing.assert_array_equal(clf.code_lengths(TRAIN)[:, :2], PPMClassifier(2).fit(TRAIN, LABELS).code_lengths(TRAIN))
+    with pytest.raises(ValueError, match=r"y has labels \['cars'\] not in classes"):
+        clf.partial_fit(["vroom"], ["cars"])
+    with pytest.raises(ValueError, match="differ from those of the first call"):
+        clf.partial_fit(["vroom"], ["pets"], classes=["pets"])
+
+
+def test_n_jobs_gives_identical_results(pinned_inputs):
+    texts, labels, queries = pinned_inputs
+    serial = PPMClassifier(4).fit(texts, labels).code_lengths(queries)
+    for n_jobs in (2, 3, -1):
+        np.testing.assert_array_equal(PPMClassifier(4, n_jobs=n_jobs).fit(texts, labels).code_lengths(queries), serial)
+
+
+def test_decision_function_is_centred_negative_code_lengths():
+    clf = PPMClassifier().fit(TRAIN + ["a quiet game"], LABELS + ["sports"])
+    bits = clf.code_lengths(TRAIN)
+    scores = clf.decision_function(TRAIN)
+    np.testing.assert_allclose(scores, -(bits - bits.mean(axis=1, keepdims=True)))
+    assert (clf.classes_[scores.argmax(axis=1)] == clf.predict(TRAIN)).all()
+    binary = PPMClassifier().fit(TRAIN, LABELS)
+    bits = binary.code_lengths(TRAIN)
+    np.testing.assert_allclose(binary.decision_function(TRAIN), bits[:, 0] - bits[:, 1])
