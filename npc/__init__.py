@@ -15,6 +15,7 @@ __all__ = [
     "NCDTransformer",
     "CompressorClassifier",
     "PPMClassifier",
+    "TokenPPMClassifier",
     # baselines
     "CosineKNNClassifier",
     "tfidf_logistic_regression",
@@ -54,6 +55,7 @@ _LAZY = {
     "NCDTransformer": "npc.transformer",
     "CompressorClassifier": "npc.compressor_classifier",
     "PPMClassifier": "npc.ppm",
+    "TokenPPMClassifier": "npc.token_ppm",
     "CosineKNNClassifier": "npc.baselines",
     "tfidf_logistic_regression": "npc.baselines",
     "make_baseline": "npc.baselines",

@@ -46,10 +46,10 @@ CONTEXT_BYTES = 56
 PAIR_BYTES = 5
 
 _jit = numba.njit(cache=True, nogil=True)
-_inline = numba.njit(cache=True, inline="always")
+_helper = numba.njit(cache=True)  # compiled once each, not inlined: a shorter first compile
 
 
-@_inline
+@_helper
 def _extend(h, symbol, order):
     """Hash of the context one symbol longer (splitmix64 finaliser; never 0, the empty key)."""
     z = h ^ (np.uint64(symbol) + np.uint64(1) + (np.uint64(order) << np.uint64(8)))
@@ -59,12 +59,12 @@ def _extend(h, symbol, order):
     return z if z != np.uint64(0) else np.uint64(1)
 
 
-@_inline
+@_helper
 def _pair_hash(key, symbol):
     return key + np.uint64(symbol + 1) * _GOLDEN
 
 
-@_inline
+@_helper
 def _find_row(slots, start, capacity, key):
     """Slot of context ``key`` in a class table (absolute index), or -1."""
     slot = np.int64(key & np.uint64(capacity - 1))
@@ -78,7 +78,7 @@ def _find_row(slots, start, capacity, key):
         slot = (slot + 1) & (capacity - 1)
 
 
-@_inline
+@_helper
 def _class_count(slots, pairs, pair_start, row, symbol):
     """Count of ``symbol`` in the class context at slot ``row`` (binary search of its pairs)."""
     if row < 0:
@@ -112,7 +112,7 @@ def build_table(keys, firsts, sizes, totals, capacity):
     return slots
 
 
-@_inline
+@_helper
 def _delta_slot(keys, syms, key, symbol):
     """Slot of pair ``(key, symbol)`` in the counting table: its own, or the empty one to fill."""
     mask = np.int64(keys.shape[0] - 1)
@@ -124,7 +124,7 @@ def _delta_slot(keys, syms, key, symbol):
     return slot
 
 
-@_inline
+@_helper
 def _set_slot(keys, key):
     mask = np.int64(keys.shape[0] - 1)
     slot = np.int64(key) & mask
@@ -228,7 +228,7 @@ def count_text(text, start, slots, pairs, keys, syms, counts, contexts, state, o
     return keys, syms, counts, contexts
 
 
-@_inline
+@_helper
 def _id_of(map_keys, map_syms, map_ids, key, symbol, next_id):
     """Slot of ``(key, symbol)`` in a query's id map, filled with ``next_id`` if new; (slot, is_new)."""
     mask = np.int64(map_keys.shape[0] - 1)
@@ -241,7 +241,7 @@ def _id_of(map_keys, map_syms, map_ids, key, symbol, next_id):
     return slot, True
 
 
-@_inline
+@_helper
 def _assign(map_keys, map_syms, map_ids, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id, p, k, key, symbol, n_ids,
             undo, n_undo):
     """Ids of the order-``k`` context of position ``p`` and of its pair with ``symbol``; the new id count.
@@ -305,7 +305,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     q_count = np.zeros(n_ids, dtype=np.int64)
     q_next = np.zeros(n_ids, dtype=np.int64)
     excluded = np.zeros(alphabet, dtype=np.int32)
-    ex_list = np.zeros(alphabet, dtype=np.int64)
+    ex_list = np.empty(alphabet, dtype=np.int32)
     stamp = 0
     for q in range(q_first, q_last):
         start = query_starts[q]
@@ -439,3 +439,25 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
             bits[q, c] = -(math.log2(product) + exponent)
             for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
                 map_keys[undo[j]] = 0
+
+
+def needs_compiling() -> bool:
+    """Whether the first fit or prediction will compile the kernels (seconds) instead of loading them.
+
+    They are compiled once per installation and Python/numba version, then read from
+    numba's on-disk cache (``NUMBA_CACHE_DIR`` or ``__pycache__``).
+
+    Examples
+    --------
+    >>> isinstance(needs_compiling(), bool)
+    True
+    """
+    for kernel in (build_table, _grown, count_text, code_lengths):
+        if kernel.signatures:
+            continue
+        try:
+            if not kernel._cache._cache_file._load_index():
+                return True
+        except Exception:  # numba's cache internals changed: assume the worst
+            return True
+    return False

@@ -10,10 +10,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from npc import _ppm_model
+from npc._ppm_kernel import needs_compiling
 from npc._tags import TextInputMixin
 from npc._validation import InvalidInputError, check_labels, check_texts, encode_text
 
-__all__ = ["PPMClassifier"]
+__all__ = ["PPMClassifier", "needs_compiling"]
 
 _N_JOBS = [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left"), None]
 

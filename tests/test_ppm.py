@@ -38,10 +38,11 @@ def context_hash(context: bytes) -> int:
     return h
 
 
-def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, learned: int | None = None,
-                      update_exclusion: bool = False, max_memory: int | None = None) -> float:
+def naive_code_length(class_text, query, order: int, escape: str, learned: int | None = None,
+                      update_exclusion: bool = False, max_memory: int | None = None, alphabet: int = 256) -> float:
     """Bits of ``query`` after ``class_text`` (whose first ``learned`` bytes were counted, default
-    all; under ``max_memory``, the frozen model): the documented variant, with dicts of Counters."""
+    all; under ``max_memory``, the frozen model): the documented variant, with dicts of Counters.
+    The texts are bytes, or tuples of symbol ids from an ``alphabet``."""
     counts = defaultdict(Counter)
     budget = {"used": 0, "frozen": False}
 
@@ -85,7 +86,7 @@ def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, 
             bits -= math.log2(d / (2 * n) if escape == "D" else d / (n + d))
             excluded |= set(live)
         else:
-            bits += math.log2(256 - len(excluded))
+            bits += math.log2(alphabet - len(excluded))
         learn_query(data, i)
     return bits
 
