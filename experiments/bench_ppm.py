@@ -19,6 +19,10 @@ Sections, per data set (full training split; test rows spread evenly over the te
 Usage::
 
     NPC_DATA_DIR=/path/to/data python -m experiments.bench_ppm   # writes results/bench_ppm.{json,md}
+
+``python -m experiments.bench_ppm speed`` (``experiments/bench_ppm_speed.py``) times the
+kernel instead: ms per prediction, the ratio to pyppmd, 1 against 2 workers, fit MB/s and
+peak memory, and the first call's compile time.
 """
 
 from __future__ import annotations
@@ -243,6 +247,11 @@ WHY_THEY_DIFFER = (
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["speed"]:
+        from experiments.bench_ppm_speed import main as speed_main
+
+        return speed_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(TEST_ROWS), choices=list(TEST_ROWS))
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_ppm")

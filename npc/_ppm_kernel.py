@@ -458,6 +458,6 @@ def needs_compiling() -> bool:
         try:
             if not kernel._cache._cache_file._load_index():
                 return True
-        except Exception:  # numba's cache internals changed: assume the worst
+        except (AttributeError, OSError, ValueError):  # numba's cache internals changed: assume the worst
             return True
     return False
