@@ -179,10 +179,10 @@ def to_markdown(result: dict) -> str:
     lines = [
         "# PPMClassifier benchmark",
         "",
-        f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
+        (f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
         f"{result['seconds']} s. Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, "
         f"Python {m['python']}, pyppmd {result['versions']['pyppmd']} (shared with other jobs; times are this "
-        "process's CPU time per query).",
+        "process's CPU time per query)."),
         "",
         "## Parameters chosen on the training split",
         "",
@@ -196,8 +196,8 @@ def to_markdown(result: dict) -> str:
             suffix = " full" if updates == "full" else ""
             lines.append(f"| {name} | {updates} | " + " | ".join(
                 f"{accuracies[f'{o}{e}{suffix}']:.3f}" for o in ORDERS for e in ESCAPES) + " |")
-    lines += ["", f"Best mean over the data sets (the class defaults): {_describe(result['selected_defaults'])}. "
-              "Each data set below uses its own best.", "",
+    lines += ["", (f"Best mean over the data sets (the class defaults): {_describe(result['selected_defaults'])}. "
+              "Each data set below uses its own best."), "",
               "## Test rows: accuracy and ms per prediction", "",
               "| data set | rows | model | accuracy | ms/prediction (median) | mean | memory |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -213,10 +213,10 @@ def to_markdown(result: dict) -> str:
     lines += ["", "Speed-up of PPMClassifier over PPMd re-encoding (medians): " + ", ".join(
         f"{name} {r['speedup_vs_ppmd_median']:.0f}x" for name, r in result["datasets"].items()) + ".", "",
         "## Code lengths against a real coder", "",
-        "PPMClassifier(order=6, escape='D', update_exclusion=True) bits / 8 against `len(pyppmd.compress(class_text + query)) - "
-        "len(pyppmd.compress(class_text))` (order 6, 64 MiB, variant H) for every test row and class:", "",
-        "| data set | pairs | ours / PPMd (median, quartiles) | mean bytes ours | PPMd | true class: ours | PPMd "
-        "| Pearson r | same argmin | accuracy (order 6, D) |",
+        ("PPMClassifier(order=6, escape='D', update_exclusion=True) bits / 8 against `len(pyppmd.compress(class_text + query)) - "
+        "len(pyppmd.compress(class_text))` (order 6, 64 MiB, variant H) for every test row and class:"), "",
+        ("| data set | pairs | ours / PPMd (median, quartiles) | mean bytes ours | PPMd | true class: ours | PPMd "
+        "| Pearson r | same argmin | accuracy (order 6, D) |"),
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, r in result["datasets"].items():
         c = r["coder_check"]

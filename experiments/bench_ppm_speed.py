@@ -16,7 +16,7 @@ Sections (PPMClassifier defaults: order 3, escape C, full updates):
   ``n_jobs=1`` and ``n_jobs=2`` (median of ``--repeats``, alternated).
 - ``fit``: a subprocess fits the full IMDb training split (``--fit-dataset``): wall
   seconds, MB of text per second, the model's bytes and the process's peak RSS above
-  what it held before the fit.
+  what it held before the fit (the training texts and the loaded kernels).
 - ``compile``: a subprocess fits and predicts two tiny texts with ``NUMBA_CACHE_DIR`` an
   empty directory (compiling every kernel), then again with that cache filled; the
   difference is the first call's compile time.
@@ -78,6 +78,7 @@ from npc.datasets import load_dataset
 from npc.ppm import PPMClassifier
 train = load_dataset(sys.argv[1], "train")
 n_bytes = sum(len(t.encode("utf-8", "surrogatepass")) + 1 for t in train.texts)
+PPMClassifier().fit(["ab", "cd"], [0, 1]).predict(["abc"])  # loads the compiled kernels: not the fit's memory
 with PeakMemory(interval=0.05) as before:
     pass
 with PeakMemory(interval=0.05) as during:
@@ -151,11 +152,11 @@ def workers_section(n_rows: int, repeats: int) -> dict:
     model.predict(queries[:2])
     seconds = {1: [], 2: []}
     for _ in range(repeats):
-        for n_jobs in seconds:
+        for n_jobs, runs in seconds.items():
             model.set_params(n_jobs=n_jobs)
             started = time.perf_counter()
             model.predict(queries)
-            seconds[n_jobs].append(time.perf_counter() - started)
+            runs.append(time.perf_counter() - started)
     one, two = statistics.median(seconds[1]), statistics.median(seconds[2])
     return {"rows": len(queries), "seconds_1_worker": one, "seconds_2_workers": two, "speedup": one / two}
 
@@ -191,10 +192,10 @@ def run(args) -> dict:
 def to_markdown(result: dict) -> str:
     before = result["before"]
     lines = ["# PPMClassifier speed", "",
-             f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
+             (f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
              f"{result['seconds']} s. Machine: {describe_machine(result['machine'])}, pyppmd "
              f"{result['versions']['pyppmd']}; load average {result['machine']['load_average_at_start']} at the start, "
-             f"{result['load_average_at_end']} at the end.", "",
+             f"{result['load_average_at_end']} at the end."), "",
              "## Prediction (one core, warm kernel; CPU ms per query, median of repeats)", "",
              "| data set | rows | classes | ms median | ms mean |" + (f" before ({before}) median | mean |" if before else "")
              + " pyppmd ms per class | throughput / pyppmd's |",
@@ -205,16 +206,16 @@ def to_markdown(result: dict) -> str:
                      f"{r['pyppmd_ms_median_per_class']:.3f} | {r['throughput_ratio_to_pyppmd']:.2f} |")
     w, f, c = result["workers"], result["fit"], result["compile"]
     lines += ["", f"## Workers: predict of {w['rows']} R52 test texts (wall seconds, median)", "",
-              f"1 worker {w['seconds_1_worker']:.2f} s, 2 workers {w['seconds_2_workers']:.2f} s: "
-              f"{w['speedup']:.2f}x.", "",
+              (f"1 worker {w['seconds_1_worker']:.2f} s, 2 workers {w['seconds_2_workers']:.2f} s: "
+              f"{w['speedup']:.2f}x."), "",
               f"## Fit ({f['dataset']} training split, {f['text_bytes'] / 1e6:.1f} MB of text)", "",
-              f"{f['seconds']:.1f} s ({f['mb_per_second']:.1f} MB/s); model {f['model_bytes'] / 2**20:.1f} MiB; peak RSS "
+              (f"{f['seconds']:.1f} s ({f['mb_per_second']:.1f} MB/s); model {f['model_bytes'] / 2**20:.1f} MiB; peak RSS "
               f"{f['peak_rss_bytes'] / 2**20:.0f} MiB, {(f['peak_rss_bytes'] - f['rss_before_bytes']) / 2**20:.0f} MiB "
-              f"above the process before the fit ({f['peak_over_model']:.1f}x the model).", "",
+              f"above the process before the fit ({f['peak_over_model']:.1f}x the model)."), "",
               "## First call", "",
-              f"Fit and predict of two tiny texts from an empty numba cache: {c['cold_seconds']:.1f} s; with the cache "
+              (f"Fit and predict of two tiny texts from an empty numba cache: {c['cold_seconds']:.1f} s; with the cache "
               f"filled: {c['warm_seconds']:.1f} s; compile time {c['compile_seconds']:.1f} s "
-              f"(`npc.ppm.needs_compiling()`: {c['needs_compiling_cold']} before, {c['needs_compiling_warm']} after).",
+              f"(`npc.ppm.needs_compiling()`: {c['needs_compiling_cold']} before, {c['needs_compiling_warm']} after)."),
               ""]
     return "\n".join(lines)
 

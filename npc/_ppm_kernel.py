@@ -97,21 +97,6 @@ def _class_count(slots, pairs, pair_start, row, symbol):
     return 0
 
 
-@_jit
-def build_table(keys, firsts, sizes, totals, capacity):
-    """Class table of contexts ``keys`` (their first pair, distinct symbols, total count)."""
-    slots = np.zeros((capacity, 4), dtype=np.int64)
-    for index in range(keys.shape[0]):
-        slot = np.int64(keys[index] & np.uint64(capacity - 1))
-        while slots[slot, 0] != 0:
-            slot = (slot + 1) & (capacity - 1)
-        slots[slot, 0] = np.int64(keys[index])
-        slots[slot, 1] = firsts[index]
-        slots[slot, 2] = sizes[index]
-        slots[slot, 3] = totals[index]
-    return slots
-
-
 @_helper
 def _delta_slot(keys, syms, key, symbol):
     """Slot of pair ``(key, symbol)`` in the counting table: its own, or the empty one to fill."""
@@ -138,7 +123,7 @@ def _grown(keys, syms, counts, contexts):
     """The counting tables at twice their size (pairs and the set of new contexts)."""
     new_keys = np.zeros(2 * keys.shape[0], dtype=np.uint64)
     new_syms = np.zeros(2 * keys.shape[0], dtype=np.int32)
-    new_counts = np.zeros(2 * keys.shape[0], dtype=np.int64)
+    new_counts = np.zeros(2 * keys.shape[0], dtype=np.int32)
     for slot in range(keys.shape[0]):
         if keys[slot] != 0:
             target = _delta_slot(new_keys, new_syms, keys[slot], syms[slot])
@@ -173,7 +158,7 @@ def count_text(text, start, slots, pairs, keys, syms, counts, contexts, state, o
         hashes[0] = SEED
         for k in range(1, top + 1):
             hashes[k] = _extend(hashes[k - 1], text[p - k], k)
-        if 2 * (state[0] + top + 1) > keys.shape[0] or 2 * (state[1] + top + 1) > contexts.shape[0]:
+        if 10 * (state[0] + top + 1) > 7 * keys.shape[0] or 10 * (state[1] + top + 1) > 7 * contexts.shape[0]:
             keys, syms, counts, contexts = _grown(keys, syms, counts, contexts)
         lowest = 0
         if needs_lookup:
@@ -226,6 +211,91 @@ def count_text(text, start, slots, pairs, keys, syms, counts, contexts, state, o
                 contexts[context] = key
                 state[1] += 1
     return keys, syms, counts, contexts
+
+
+@_helper
+def _insert(table, key):
+    """Slot of context ``key`` in a class table being built (filled with the key if new)."""
+    mask = np.int64(table.shape[0] - 1)
+    slot = np.int64(key) & mask
+    while table[slot, 0] != 0 and table[slot, 0] != np.int64(key):
+        slot = (slot + 1) & mask
+    table[slot, 0] = np.int64(key)
+    return slot
+
+
+@_helper
+def _find_pair(pairs, lo, hi, symbol):
+    """Index of ``symbol`` in the sorted run ``pairs[lo:hi]``, or -1."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        found = pairs[mid] >> 32
+        if found == symbol:
+            return mid
+        if found < symbol:
+            lo = mid + 1
+        else:
+            hi = mid
+    return -1
+
+
+@_jit
+def merge(slots, pairs, keys, syms, counts, contexts):
+    """The class table and pairs of a model plus the counts of the counting tables.
+
+    Returns the new table (at most half full) and pairs, each context's symbols a run
+    sorted by symbol. Linear in the model's and the tables' sizes.
+    """
+    n_contexts = 0
+    for slot in range(slots.shape[0]):
+        n_contexts += slots[slot, 0] != 0
+    for slot in range(contexts.shape[0]):
+        n_contexts += contexts[slot] != 0
+    capacity = 16
+    while capacity <= 2 * n_contexts:
+        capacity *= 2
+    table = np.zeros((capacity, 4), dtype=np.int64)
+    base_first = np.zeros(capacity, dtype=np.int64)
+    base_size = np.zeros(capacity, dtype=np.int64)
+    for slot in range(slots.shape[0]):
+        if slots[slot, 0] != 0:
+            target = _insert(table, np.uint64(slots[slot, 0]))
+            base_first[target], base_size[target] = slots[slot, 1], slots[slot, 2]
+            table[target, 2], table[target, 3] = slots[slot, 2], slots[slot, 3]
+    for slot in range(contexts.shape[0]):
+        if contexts[slot] != 0:
+            _insert(table, contexts[slot])
+    n_pairs = pairs.shape[0]
+    for i in range(keys.shape[0]):
+        if keys[i] != 0:
+            target = _insert(table, keys[i])
+            table[target, 3] += counts[i]
+            if _find_pair(pairs, base_first[target], base_first[target] + base_size[target], syms[i]) < 0:
+                table[target, 2] += 1
+                n_pairs += 1
+    merged = np.zeros(n_pairs, dtype=np.int64)
+    fill = np.zeros(capacity, dtype=np.int64)
+    first = 0
+    for slot in range(capacity):
+        if table[slot, 0] != 0:
+            table[slot, 1] = first
+            size = base_size[slot]
+            merged[first:first + size] = pairs[base_first[slot]:base_first[slot] + size]
+            fill[slot] = first + size
+            first += table[slot, 2]
+    for i in range(keys.shape[0]):
+        if keys[i] != 0:
+            target = _insert(table, keys[i])
+            at = _find_pair(merged, table[target, 1], table[target, 1] + base_size[target], syms[i])
+            if at >= 0:
+                merged[at] += counts[i]
+            else:
+                merged[fill[target]] = (np.int64(syms[i]) << 32) | counts[i]
+                fill[target] += 1
+    for slot in range(capacity):
+        if table[slot, 0] != 0 and table[slot, 2] > base_size[slot]:
+            merged[table[slot, 1]:table[slot, 1] + table[slot, 2]].sort()
+    return table, merged
 
 
 @_helper
@@ -452,7 +522,7 @@ def needs_compiling() -> bool:
     >>> isinstance(needs_compiling(), bool)
     True
     """
-    for kernel in (build_table, _grown, count_text, code_lengths):
+    for kernel in (_grown, count_text, merge, code_lengths):
         if kernel.signatures:
             continue
         try:

@@ -16,8 +16,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from npc import _ppm_kernel
 
 # Symbols counted per call of the counting kernel: the class text is streamed in blocks.
-_BLOCK = 1 << 22
-_LOW = np.int64(0xFFFFFFFF)
+_BLOCK = 1 << 20
 
 
 def empty_model(order: int) -> dict:
@@ -31,7 +30,7 @@ def learn(model: dict, texts, sep: np.ndarray, order: int, update_exclusion: boo
     capacity = 1 << 12
     keys = np.zeros(capacity, dtype=np.uint64)
     syms = np.zeros(capacity, dtype=np.int32)
-    counts = np.zeros(capacity, dtype=np.int64)
+    counts = np.zeros(capacity, dtype=np.int32)
     contexts = np.zeros(capacity, dtype=np.uint64)
     state = np.array([0, 0, model["budget"][0], model["budget"][1], -1 if max_memory is None else max_memory],
                      dtype=np.int64)
@@ -48,36 +47,10 @@ def learn(model: dict, texts, sep: np.ndarray, order: int, update_exclusion: boo
                 order, bool(update_exclusion))
             history = stream[len(stream) - min(order, len(stream)):].copy()
             block, size = [history], len(history)
-    merged = _merge(model["slots"], model["pairs"], keys, syms, counts)
-    return merged | {"tail": history, "budget": state[2:4].copy()}
-
-
-def _merge(slots, pairs, keys, syms, counts) -> dict:
-    """The class table and pairs of a model plus the counts of the counting tables."""
-    filled = slots[:, 0] != 0
-    by_first = np.argsort(slots[filled, 1], kind="stable")
-    base_keys = np.repeat(slots[filled, 0][by_first].view(np.uint64), slots[filled, 2][by_first])
-    new = keys != 0
-    all_keys = np.concatenate([base_keys, keys[new]])
-    all_syms = np.concatenate([(pairs >> 32), syms[new].astype(np.int64)])
-    all_counts = np.concatenate([pairs & _LOW, counts[new]])
-    order = np.lexsort((all_syms, all_keys))
-    all_keys, all_syms, all_counts = all_keys[order], all_syms[order], all_counts[order]
-    new_pair = np.ones(len(all_keys), dtype=bool)
-    new_pair[1:] = (all_keys[1:] != all_keys[:-1]) | (all_syms[1:] != all_syms[:-1])
-    starts = np.flatnonzero(new_pair)
-    pair_keys = all_keys[starts]
-    pair_counts = np.add.reduceat(all_counts, starts) if len(starts) else all_counts[:0]
-    merged_pairs = (all_syms[starts] << 32) | pair_counts
-    new_context = np.ones(len(pair_keys), dtype=bool)
-    new_context[1:] = pair_keys[1:] != pair_keys[:-1]
-    firsts = np.flatnonzero(new_context)
-    sizes = np.diff(np.append(firsts, len(pair_keys)))
-    totals = np.add.reduceat(pair_counts, firsts) if len(firsts) else pair_counts[:0]
-    capacity = 1 << max(4, int(2 * len(firsts)).bit_length())
-    return {"slots": _ppm_kernel.build_table(pair_keys[firsts], firsts.astype(np.int64), sizes.astype(np.int64),
-                                             totals.astype(np.int64), capacity),
-            "pairs": merged_pairs, "n_contexts": len(firsts)}
+    slots, pairs = _ppm_kernel.merge(model["slots"], model["pairs"], keys, syms, counts, contexts)
+    del keys, syms, counts, contexts
+    return {"slots": slots, "pairs": pairs, "tail": history, "budget": state[2:4].copy(),
+            "n_contexts": int(np.count_nonzero(slots[:, 0]))}
 
 
 FIELDS = ("slots", "slot_starts", "pairs", "pair_starts", "tails", "tail_starts", "budgets", "n_contexts")
