@@ -19,6 +19,10 @@ Sections, per data set (full training split; test rows spread evenly over the te
 Usage::
 
     NPC_DATA_DIR=/path/to/data python -m experiments.bench_ppm   # writes results/bench_ppm.{json,md}
+
+``python -m experiments.bench_ppm speed`` (``experiments/bench_ppm_speed.py``) times the
+kernel instead: ms per prediction, the ratio to pyppmd, 1 against 2 workers, fit MB/s and
+peak memory, and the first call's compile time.
 """
 
 from __future__ import annotations
@@ -175,10 +179,10 @@ def to_markdown(result: dict) -> str:
     lines = [
         "# PPMClassifier benchmark",
         "",
-        f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
+        (f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
         f"{result['seconds']} s. Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, "
         f"Python {m['python']}, pyppmd {result['versions']['pyppmd']} (shared with other jobs; times are this "
-        "process's CPU time per query).",
+        "process's CPU time per query)."),
         "",
         "## Parameters chosen on the training split",
         "",
@@ -192,8 +196,8 @@ def to_markdown(result: dict) -> str:
             suffix = " full" if updates == "full" else ""
             lines.append(f"| {name} | {updates} | " + " | ".join(
                 f"{accuracies[f'{o}{e}{suffix}']:.3f}" for o in ORDERS for e in ESCAPES) + " |")
-    lines += ["", f"Best mean over the data sets (the class defaults): {_describe(result['selected_defaults'])}. "
-              "Each data set below uses its own best.", "",
+    lines += ["", (f"Best mean over the data sets (the class defaults): {_describe(result['selected_defaults'])}. "
+              "Each data set below uses its own best."), "",
               "## Test rows: accuracy and ms per prediction", "",
               "| data set | rows | model | accuracy | ms/prediction (median) | mean | memory |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -209,10 +213,10 @@ def to_markdown(result: dict) -> str:
     lines += ["", "Speed-up of PPMClassifier over PPMd re-encoding (medians): " + ", ".join(
         f"{name} {r['speedup_vs_ppmd_median']:.0f}x" for name, r in result["datasets"].items()) + ".", "",
         "## Code lengths against a real coder", "",
-        "PPMClassifier(order=6, escape='D', update_exclusion=True) bits / 8 against `len(pyppmd.compress(class_text + query)) - "
-        "len(pyppmd.compress(class_text))` (order 6, 64 MiB, variant H) for every test row and class:", "",
-        "| data set | pairs | ours / PPMd (median, quartiles) | mean bytes ours | PPMd | true class: ours | PPMd "
-        "| Pearson r | same argmin | accuracy (order 6, D) |",
+        ("PPMClassifier(order=6, escape='D', update_exclusion=True) bits / 8 against `len(pyppmd.compress(class_text + query)) - "
+        "len(pyppmd.compress(class_text))` (order 6, 64 MiB, variant H) for every test row and class:"), "",
+        ("| data set | pairs | ours / PPMd (median, quartiles) | mean bytes ours | PPMd | true class: ours | PPMd "
+        "| Pearson r | same argmin | accuracy (order 6, D) |"),
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, r in result["datasets"].items():
         c = r["coder_check"]
@@ -243,6 +247,11 @@ WHY_THEY_DIFFER = (
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["speed"]:
+        from experiments.bench_ppm_speed import main as speed_main
+
+        return speed_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(TEST_ROWS), choices=list(TEST_ROWS))
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_ppm")

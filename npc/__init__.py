@@ -20,6 +20,7 @@ _LAZY = {
     "NCDTransformer": "npc.transformer",
     "CompressorClassifier": "npc.compressor_classifier",
     "PPMClassifier": "npc.ppm",
+    "TokenPPMClassifier": "npc.token_ppm",
     # baselines
     **dict.fromkeys(["CosineKNNClassifier", "tfidf_logistic_regression", "make_baseline"], "npc.baselines"),
     # kernel

@@ -1,5 +1,6 @@
 """PPMClassifier: exact code lengths (by hand and against a naive PPM), estimator contract, bad input."""
 
+import itertools
 import math
 import pickle
 import random
@@ -13,22 +14,59 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from npc.ppm import PPMClassifier
+from tests.data.make_ppm_code_lengths import CASES as PINNED_CASES
+from tests.data.make_ppm_code_lengths import PATH as PINNED_PATH
+from tests.data.make_ppm_code_lengths import pinned_inputs as read_pinned_inputs
 
 TRAIN = ["the cat sat on the mat", "a cat and a kitten", "stocks fell sharply", "the market rallied on earnings"]
 LABELS = ["pets", "pets", "finance", "finance"]
 
 
-def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, learned: int | None = None,
-                      update_exclusion: bool = False) -> float:
+@pytest.fixture(scope="module")
+def pinned_inputs():
+    return read_pinned_inputs()
+
+
+def context_hash(context: bytes) -> int:
+    """The kernel's 64-bit hash of a context (npc/_ppm_kernel.py ``_extend``), in plain Python."""
+    h, mask = 0x9E3779B97F4A7C15, (1 << 64) - 1
+    for k, symbol in enumerate(reversed(context), start=1):
+        z = h ^ (symbol + 1 + (k << 8))
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        h = (z ^ (z >> 31)) or 1
+    return h
+
+
+def naive_code_length(class_text, query, order: int, escape: str, learned: int | None = None,
+                      update_exclusion: bool = False, max_memory: int | None = None, alphabet: int = 256) -> float:
     """Bits of ``query`` after ``class_text`` (whose first ``learned`` bytes were counted, default
-    all): the documented variant, with dicts of Counters."""
+    all; under ``max_memory``, the frozen model): the documented variant, with dicts of Counters.
+    The texts are bytes, or tuples of symbol ids from an ``alphabet``."""
     counts = defaultdict(Counter)
+    budget = {"used": 0, "frozen": False}
 
     def learn(data, i):
         top = min(order, i)
         seen = [k for k in range(top + 1) if counts[data[i - k:i]][data[i]] > 0]
         lowest = max(seen, default=0) if update_exclusion else 0
         for k in range(lowest, top + 1):
+            if counts[data[i - k:i]][data[i]] > 0:
+                counts[data[i - k:i]][data[i]] += 1
+        # New pairs in the order of their context hashes, while the budget lasts.
+        for k in sorted((k for k in range(lowest, top + 1) if counts[data[i - k:i]][data[i]] == 0),
+                        key=lambda k: context_hash(data[i - k:i])):
+            cost = 5 + (56 if sum(counts[data[i - k:i]].values()) == 0 else 0)
+            if max_memory is not None and (budget["frozen"] or budget["used"] + cost > max_memory):
+                budget["frozen"] = True
+                continue
+            budget["used"] += cost
+            counts[data[i - k:i]][data[i]] = 1
+
+    def learn_query(data, i):  # a query is never limited
+        top = min(order, i)
+        seen = [k for k in range(top + 1) if counts[data[i - k:i]][data[i]] > 0]
+        for k in range(max(seen, default=0) if update_exclusion else 0, top + 1):
             counts[data[i - k:i]][data[i]] += 1
 
     for i in range(len(class_text) if learned is None else learned):
@@ -48,8 +86,8 @@ def naive_code_length(class_text: bytes, query: bytes, order: int, escape: str, 
             bits -= math.log2(d / (2 * n) if escape == "D" else d / (n + d))
             excluded |= set(live)
         else:
-            bits += math.log2(256 - len(excluded))
-        learn(data, i)
+            bits += math.log2(alphabet - len(excluded))
+        learn_query(data, i)
     return bits
 
 
@@ -89,6 +127,22 @@ def test_code_lengths_equal_a_naive_ppm(escape, update_exclusion):
         np.testing.assert_allclose(clf.code_lengths(queries), expected, rtol=1e-12, atol=1e-9)
 
 
+@pytest.mark.parametrize("update_exclusion", [True, False])
+def test_memory_limit_equals_a_naive_frozen_ppm(update_exclusion):
+    rng = random.Random(1)
+    for _ in range(30):
+        order = rng.randint(0, 4)
+        text = bytes(rng.choice(b"abcd ") for _ in range(rng.randint(5, 60)))
+        queries = [bytes(rng.choice(b"abcdex") for _ in range(rng.randint(0, 20))) for _ in range(3)]
+        max_memory = rng.randint(1, 1500)
+        escape = rng.choice("CD")
+        clf = PPMClassifier(order, escape=escape, update_exclusion=update_exclusion, max_memory=max_memory,
+                            sep="").fit([text], ["x"])
+        expected = [[naive_code_length(text, q, order, escape, update_exclusion=update_exclusion,
+                                       max_memory=max_memory)] for q in queries]
+        np.testing.assert_allclose(clf.code_lengths(queries), expected, rtol=1e-12, atol=1e-9)
+
+
 def test_real_text_equals_naive_ppm(real_texts):
     texts = [text.encode() for text in real_texts[100:106]]
     clf = PPMClassifier(4, escape="D", update_exclusion=True).fit(texts[:4], [0, 1, 0, 1])
@@ -96,6 +150,16 @@ def test_real_text_equals_naive_ppm(real_texts):
                  for code in (0, 1)]
                 for q in texts[4:]]
     np.testing.assert_allclose(clf.code_lengths(texts[4:]), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", list(PINNED_CASES))
+def test_code_lengths_on_real_text_are_pinned(case, pinned_inputs):
+    # Written by the kernel before its redesign (tests/data/make_ppm_code_lengths.py): the
+    # same numbers for every order, escape, update rule and the memory limit.
+    texts, labels, queries = pinned_inputs
+    expected = np.load(PINNED_PATH)[case]
+    np.testing.assert_allclose(PPMClassifier(**PINNED_CASES[case]).fit(texts, labels).code_lengths(queries), expected,
+                               rtol=1e-13, atol=0)
 
 
 def test_predicts_and_probabilities_follow_code_lengths():
@@ -133,7 +197,7 @@ def test_memory_limit_keeps_the_earliest_pairs():
 def test_estimator_contract():
     clf = PPMClassifier(2, escape="C").fit(TRAIN * 2, LABELS * 2)
     assert clone(clf).get_params() == {"order": 2, "escape": "C", "update_exclusion": False, "max_memory": None,
-                                       "sep": " "}
+                                       "sep": " ", "n_jobs": None}
     restored = pickle.loads(pickle.dumps(clf))
     assert np.array_equal(restored.code_lengths(TRAIN), clf.code_lengths(TRAIN))
     assert restored.model_bytes_ == clf.model_bytes_ > 0
@@ -184,3 +248,53 @@ def test_cli_model_ppm_equals_the_library(tmp_path, monkeypatch):
     train, test = load_dataset("imdb-sample", n=40), load_dataset("imdb-sample", "test", n=20)
     expected = PPMClassifier().fit(train.texts, train.labels).predict(test.texts)
     assert json.loads(output.read_text())["predictions"]["predicted"] == expected.tolist()
+
+
+@pytest.mark.parametrize("params", [{"order": 3}, {"order": 2, "escape": "D", "update_exclusion": True},
+                                    {"order": 3, "update_exclusion": True, "max_memory": 3000}])
+def test_partial_fit_in_any_batches_equals_fit(params, pinned_inputs):
+    texts, labels, queries = pinned_inputs
+    texts, labels, queries = texts[:60], labels[:60], queries[:5]
+    expected = PPMClassifier(**params).fit(texts, labels)
+    for batches in ([0, 60], [0, 1, 2, 30, 59, 60], list(range(0, 61, 7)) + [60]):
+        clf = PPMClassifier(**params)
+        for a, b in itertools.pairwise(batches):
+            clf.partial_fit(texts[a:b], labels[a:b], classes=np.unique(labels) if a == 0 else None)
+        np.testing.assert_array_equal(clf.code_lengths(queries), expected.code_lengths(queries))
+        assert clf.n_contexts_.tolist() == expected.n_contexts_.tolist()
+        assert clf.truncated_.tolist() == expected.truncated_.tolist()
+
+
+def test_partial_fit_classes_contract():
+    clf = PPMClassifier(2)
+    with pytest.raises(ValueError, match="classes must be given to the first call"):
+        clf.partial_fit(TRAIN[:1], LABELS[:1])
+    clf.partial_fit(TRAIN[:2], LABELS[:2], classes=["pets", "finance", "sports"])
+    assert clf.classes_.tolist() == ["finance", "pets", "sports"]
+    # A class with no text yet: "a" at order -1 (8 bits), then "b" escapes the query's own
+    # order-0 context {a: 1} (C: 1/2) to order -1 without "a" (1/255).
+    assert clf.code_lengths(["ab"])[0, 0] == pytest.approx(8 + 1 + math.log2(255))
+    clf.partial_fit(TRAIN[2:], LABELS[2:])  # "finance" appears now
+    np.testing.assert_array_equal(clf.code_lengths(TRAIN)[:, :2], PPMClassifier(2).fit(TRAIN, LABELS).code_lengths(TRAIN))
+    with pytest.raises(ValueError, match=r"y has labels \['cars'\] not in classes"):
+        clf.partial_fit(["vroom"], ["cars"])
+    with pytest.raises(ValueError, match="differ from those of the first call"):
+        clf.partial_fit(["vroom"], ["pets"], classes=["pets"])
+
+
+def test_n_jobs_gives_identical_results(pinned_inputs):
+    texts, labels, queries = pinned_inputs
+    serial = PPMClassifier(4).fit(texts, labels).code_lengths(queries)
+    for n_jobs in (2, 3, -1):
+        np.testing.assert_array_equal(PPMClassifier(4, n_jobs=n_jobs).fit(texts, labels).code_lengths(queries), serial)
+
+
+def test_decision_function_is_centred_negative_code_lengths():
+    clf = PPMClassifier().fit(TRAIN + ["a quiet game"], LABELS + ["sports"])
+    bits = clf.code_lengths(TRAIN)
+    scores = clf.decision_function(TRAIN)
+    np.testing.assert_allclose(scores, -(bits - bits.mean(axis=1, keepdims=True)))
+    assert (clf.classes_[scores.argmax(axis=1)] == clf.predict(TRAIN)).all()
+    binary = PPMClassifier().fit(TRAIN, LABELS)
+    bits = binary.code_lengths(TRAIN)
+    np.testing.assert_allclose(binary.decision_function(TRAIN), bits[:, 0] - bits[:, 1])

@@ -26,6 +26,7 @@ from npc import NCDClassifier, NCDClassifierCV, NCDTransformer
 from npc.baselines import CosineKNNClassifier
 from npc.compressor_classifier import CompressorClassifier
 from npc.ppm import PPMClassifier
+from npc.token_ppm import TokenPPMClassifier
 from tests.conftest import read_split
 
 
@@ -110,6 +111,7 @@ ESTIMATORS = [
     NCDClassifier(n_neighbors=2, tie_break="random", random_state=0),
     CompressorClassifier(),
     PPMClassifier(2),
+    TokenPPMClassifier(1),
     CosineKNNClassifier(n_neighbors=3, vectorizer=CountVectorizer()),
     NCDClassifierCV({"n_neighbors": [1, 3], "tie_break": ["nearest", "shrink"]}, cv=3),
 ]
