@@ -204,12 +204,16 @@ def _load_full(name_or_path, split, text_column, label_column, data_dir):
         raise DatasetNotFoundError(f"File not found: {name_or_path}{where}.")
     name = ALIASES.get(str(name_or_path).lower(), str(name_or_path))
     looked = [] if os.environ.get("NPC_DATA_DIR") else ["NPC_DATA_DIR (not set)"]
+    local_splits = {}
     for root, origin in _local_roots(data_dir):
         folder = root / name
         if root != EMBEDDED_DIR:  # it only holds imdb-sample: not worth naming in errors
             looked.append(f"{origin} ({folder})")
         if (folder / f"{split}.parquet").is_file():
             return (*_read_split_folder(folder, split, text_column, label_column), name)
+        local_splits.update(dict.fromkeys(path.stem for path in folder.glob("*.parquet")))
+    if local_splits and name not in HUB_SOURCES:  # no other place can have the split
+        raise DatasetNotFoundError(_no_split(f"Data set {name!r}", split, local_splits))
     offline = _fetch_from_hub(name, split, text_column, label_column, looked)
     return (*offline, name)
 
@@ -314,8 +318,17 @@ def _read_path(path: Path, split, text_column, label_column):
             return _read_split_folder(path, split, text_column, label_column)
         return _read_path(source, split, text_column, label_column)
     if _split_source(path, "train") is not None or _split_source(path, "test") is not None:
-        raise DatasetNotFoundError(f"{path} has no {split!r} split (no {split}.parquet/.csv/.tsv/.jsonl or {split}/).")
+        present = [entry.stem if entry.is_file() else entry.name for entry in path.iterdir()]
+        raise DatasetNotFoundError(_no_split(str(path), split, [name for name in present
+                                                                if _split_source(path, name) is not None]))
     return read_class_folders(path)
+
+
+def _no_split(what: str, split: str, present) -> str:
+    """``WHAT has no 'validation' split; it has train, test.`` (the usual splits first)."""
+    usual = ("train", "validation", "test")
+    ordered = sorted(set(present), key=lambda name: (usual.index(name) if name in usual else len(usual), name))
+    return f"{what} has no {split!r} split; it has {', '.join(ordered)}."
 
 
 def _split_source(folder: Path, split: str) -> Path | None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from npc.cli import report
-from npc.cli.data import DEFAULT_DATASET, comparable_labels, count, describe, load, source
+from npc.cli.data import DEFAULT_DATASET, check_data_dir, comparable_labels, count, describe, load, source
 from npc.cli.errors import EXIT_OK, UsageError
 from npc.cli.models import MODELS, add_model_arguments, apply_model_options, models_help
-from npc.cli.options import Command, add_common_arguments, note, positive_int
+from npc.cli.options import Command, add_common_arguments, flag, note, positive_int
 from npc.cli.running import add_cluster_arguments, cross_validation, on_cluster, predict
 from npc.datasets import has_splits, load_texts
 from npc.evaluation import score_predictions, shared_texts
@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--predict", metavar="FILE",
                         help="label unlabelled texts instead of testing: one text per line (.txt, or - for stdin) "
                              "or a table with a text column; labels go to stdout, one per input text")
-    data.add_argument("--test-split", default="test", metavar="SPLIT",
+    data.add_argument("--test-split", metavar="SPLIT",
                       help="split of a named test set (default: test; e.g. validation)")
     data.add_argument("--n-train", type=positive_int, metavar="N", help="stratified sample of N training texts")
     data.add_argument("--n-per-class", type=positive_int, metavar="N",
@@ -53,20 +53,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
-    with on_cluster(options):
-        return _classify(options)
-
-
-def _classify(options: argparse.Namespace) -> int:
     started = time.perf_counter()
+    _check(options)
+    with on_cluster(options):
+        return _classify(options, started)
+
+
+def _check(options: argparse.Namespace) -> None:
+    """Refuse what cannot run as given before connecting to a cluster or loading any data."""
     if options.n_train is not None and options.n_per_class is not None:
         raise UsageError("give --n-train or --n-per-class, not both")
     if options.output and not Path(options.output).expanduser().parent.is_dir():
         raise UsageError(f"--output {options.output}: its folder does not exist")
-    if options.test is None and options.predict is None and not has_splits(options.train):
+    check_data_dir(options)
+    if options.predict is not None:
+        for name in ("n_test", "test_split"):
+            if getattr(options, name) is not None:
+                raise UsageError(f"{flag(name)} is for the test set; --predict labels every text of {options.predict}")
+    elif options.test is None and not has_splits(options.train):
         raise UsageError(f"--train {options.train} is one split (a single file or folder of class folders); "
                          "give --test FILE to evaluate or --predict FILE to label new texts")
+    if options.test_split is None:
+        options.test_split = "test"
     apply_model_options(options)
+
+
+def _classify(options: argparse.Namespace, started: float) -> int:
     train = load(options, options.train, "train", options.n_train, options.n_per_class)
     note(options, f"train  {describe(train)}")
     model = MODELS[options.model].build(options)

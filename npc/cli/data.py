@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from npc.cli.errors import UsageError
 from npc.datasets import has_splits, load_dataset
 
-__all__ = ["DEFAULT_DATASET", "comparable_labels", "count", "describe", "load", "source"]
+__all__ = ["DEFAULT_DATASET", "check_data_dir", "comparable_labels", "count", "describe", "load", "source"]
 
 DEFAULT_DATASET = "imdb-sample"
+
+
+def check_data_dir(options) -> None:
+    """Refuse a ``--data-dir`` that is not a folder (it would be searched in vain, in silence)."""
+    if options.data_dir is not None and not Path(options.data_dir).expanduser().is_dir():
+        raise UsageError(f"--data-dir {options.data_dir}: no such folder")
 
 
 def load(options, source, split, n, n_per_class=None):

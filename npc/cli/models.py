@@ -74,13 +74,13 @@ class Model:
 
 
 MODEL_OPTIONS = {"compressor": "gzip", "level": None, "k": 2, "tie_break": "nearest", "n_jobs": -1,
-                 "cache_dir": None}
+                 "cache_dir": None, "scheduler": None, "scheduler_file": None}
 """Options that only some models take (argparse ``dest`` -> default)."""
 
 _KNN = ("k", "tie_break")
 MODELS: dict[str, Model] = {
     "ncd": Model("k-nearest neighbours by normalized compression distance", _ncd_model,
-                 ("compressor", "level", *_KNN, "n_jobs", "cache_dir")),
+                 ("compressor", "level", *_KNN, "n_jobs", "cache_dir", "scheduler", "scheduler_file")),
     **{name: Model(f"scikit-learn baseline ({'cosine kNN' if name.endswith('-knn') else 'logistic regression'})",
                    _baseline_model(name), _KNN if name.endswith("-knn") else ()) for name in BASELINES},
     "compressor-classifier": Model("one zstd compressor primed per class; --level is zstd's",
