@@ -294,13 +294,23 @@ def test_npc_errors_share_one_base():
     assert issubclass(InvalidInputError, ValueError) and issubclass(ClusterUnavailableError, ConnectionError)
 
 
-def test_stdout_closed_early_is_not_an_error_message():
-    """`npc datasets | head -1`: the reader goes away; npc stops quietly (exit 1, nothing on stderr)."""
+def test_stdout_closed_early_is_not_a_failure():
+    """`npc datasets | head -1`: the reader went away, as it chose; npc stops quietly (exit 0, nothing on
+    stderr), so that `set -o pipefail` scripts do not fail on it."""
     process = subprocess.Popen([sys.executable, "-m", "npc", "datasets"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     process.stdout.close()
-    assert process.wait(timeout=120) == 1
+    assert process.wait(timeout=120) == 0
     assert process.stderr.read() == ""
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_a_failure(monkeypatch, capsys):
+    def broken(*args, **kwargs):  # as a worker's pipe breaking would
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(NCDClassifier, "kneighbors", broken)
+    assert main(["classify", *SMALL, "-q"]) == 1
+    assert one_line_error(capsys.readouterr().err) == "npc classify: error: system error: Broken pipe"
 
 
 @pytest.mark.parametrize("arguments, message", [

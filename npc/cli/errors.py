@@ -6,7 +6,8 @@
   code is the error's own (2 unless it says otherwise), 2 for scikit-learn's.
 - Any other exception is a failure (exit 1): running out of memory and system errors in
   npc's words, anything else named an internal failure (a bug), with where it happened.
-- Ctrl-C ends with 130 and one line saying what was kept; a closed stdout ends quietly.
+- Ctrl-C ends with 130 and one line saying what was kept; stdout closed by its reader (``npc … |
+  head -1``) ends quietly with 0: the reader chose to stop, npc did not fail.
 - Warnings are one line each, ``npc COMMAND: warning: MESSAGE``.
 
 ``NPC_DEBUG=1`` lets failures through with their traceback.
@@ -15,7 +16,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import select
 import sys
 import traceback
 import warnings
@@ -43,15 +46,28 @@ def run_command(options: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # joblib has stopped the workers on its way out
         print(f"\n{interrupted_message(getattr(options, 'cache_dir', None))}", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # stdout closed early, as by `npc datasets | head`: nothing to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet
-        return EXIT_FAILURE
     except Exception as error:  # one readable line instead of a traceback
+        if isinstance(error, BrokenPipeError) and _reader_gone():  # as in `npc datasets | head -1`
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet
+            return EXIT_OK  # the reader stopped reading, as it chose: not a failure of npc's
         code = _exit_code(error)
         if code != EXIT_USAGE and os.environ.get("NPC_DEBUG"):
             raise
         print(f"npc {options.command}: error: {failure(error)}", file=sys.stderr)
         return code
+
+
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (a broken pipe may be another one)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        return False
+    if not hasattr(select, "poll"):  # Windows: no way to ask; stdout is the pipe a command writes to
+        return True
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
 
 
 def _exit_code(error: Exception) -> int:
