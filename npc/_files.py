@@ -72,7 +72,7 @@ def _check_columns(path, present, wanted) -> None:
     if missing:
         raise DatasetError(
             f"{path} has no column {missing[0]!r} (its columns: {', '.join(map(str, present)) or 'none'}); "
-            "choose the text and label columns with text_column= / label_column= (--text-column, --label-column)."
+            "choose the text and label columns with text_column= / label_column=."
         )
 
 

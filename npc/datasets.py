@@ -385,7 +385,7 @@ def _per_class_rows(labels, n_per_class: int, seed: int, name: str, split: str, 
     if short:
         label, count = short[0]
         shown = class_names[label] if class_names is not None else label
-        raise DatasetError(f"Class {shown!r} of {name} {split} has only {count} items; n_per_class={n_per_class}.")
+        raise DatasetError(f"Class {shown!r} of {name} {split} has only {count} items, fewer than n_per_class={n_per_class}.")
     return per_class_rows(labels, n_per_class, seed)
 
 

@@ -383,7 +383,7 @@ def test_train_and_test_notes_name_the_split_once(tmp_path, capsys):
     (["--n-train", "5", "--n-per-class", "2"], "give --n-train or --n-per-class, not both"),
     (["--n-train", "0"], "expected a positive integer, got 0"),
     (["--compressor", "nope"], "invalid choice: 'nope'"),
-    (["--k", "50", "--n-train", "10"], "n_neighbors=50 is larger than the training set (10 texts)"),
+    (["--k", "50", "--n-train", "10"], "--k 50 is larger than the training set (10 texts)"),
     (["--test", "x", "--predict", "y"], "not allowed with argument"),
     (["--output", "no/such/folder/run.json"], "--output no/such/folder/run.json: its folder does not exist"),
 ])

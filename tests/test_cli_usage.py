@@ -64,3 +64,33 @@ def test_test_options_with_predict_are_refused_not_ignored(option, tmp_path, cap
     new.write_text("a text\n")
     assert error_of(["--predict", str(new), *option], capsys) == \
         f"{option[0]} is for the test set; --predict labels every text of {new}"
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--model", "compressor-classifier", "--level", "99"], "--level must be an int in the range [-131072, 22]; got 99."),
+    (["--k", "30", "--n-train", "20"], "--k 30 is larger than the training set (20 texts)"),
+    (["--model", "tfidf-knn", "--k", "30", "--n-train", "20"], "--k 30 is larger than the training set (20 texts)"),
+    (["--n-per-class", "600"], "Class 'neg' of imdb-sample train has only 500 items, fewer than --n-per-class 600."),
+    (["--k", "auto", "--n-per-class", "3"], "--k auto chooses k by 5-fold cross-validation: it needs a class with at "
+                                            "least 5 training texts (the largest has 3)"),
+])
+def test_errors_speak_in_option_names(arguments, message, capsys):
+    assert error_of([*arguments, "--n-test", "5"], capsys).startswith(message)
+
+
+def test_a_missing_column_names_the_options(tmp_path, capsys):
+    write_csv(tmp_path / "t.csv", [("a", "x")], header="review,label")
+    assert error_of(["--train", str(tmp_path / "t.csv"), "--test", str(tmp_path / "t.csv")], capsys).endswith(
+        "has no column 'text' (its columns: review, label); choose the text and label columns with --text-column / "
+        "--label-column.")
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_auto_k_with_a_class_smaller_than_the_folds_is_a_note_not_a_library_warning(quiet, tmp_path, capsys):
+    rows = [(f"cat {i}", "pets") for i in range(40)] + [(f"stocks {i}", "money") for i in range(3)]
+    write_csv(tmp_path / "t.csv", rows)
+    assert main(["classify", "--train", str(tmp_path / "t.csv"), "--test", str(tmp_path / "t.csv"), "--k", "auto",
+                 "--n-jobs", "1", *(["-q"] if quiet else [])]) == 0
+    err = capsys.readouterr().err
+    assert "n_splits" not in err and "warning" not in err
+    assert ("note: class 'money' has 3 training texts, fewer than the 5 folds of --k auto" in err) != quiet

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from npc.cli import report
 from npc.cli.data import DEFAULT_DATASET, check_data_dir, comparable_labels, count, describe, load, source
 from npc.cli.errors import EXIT_OK, UsageError
-from npc.cli.models import MODELS, add_model_arguments, apply_model_options, models_help
+from npc.cli.models import AUTO_FOLDS, MODELS, add_model_arguments, apply_model_options, models_help
 from npc.cli.options import Command, add_common_arguments, flag, note, positive_int
 from npc.cli.running import add_cluster_arguments, cross_validation, on_cluster, predict
 from npc.datasets import has_splits, load_texts
@@ -81,6 +82,7 @@ def _check(options: argparse.Namespace) -> None:
 def _classify(options: argparse.Namespace, started: float) -> int:
     train = load(options, options.train, "train", options.n_train, options.n_per_class)
     note(options, f"train  {describe(train)}")
+    _check_neighbours(options, train)
     model = MODELS[options.model].build(options)
     if options.predict is not None:
         return _run_prediction(options, model, train, started)
@@ -119,6 +121,27 @@ def _classify(options: argparse.Namespace, started: float) -> int:
         })
         note(options, f"wrote {options.output}")
     return EXIT_OK
+
+
+def _check_neighbours(options, train) -> None:
+    """``--k`` against the training set, in option names (the estimators would say ``n_neighbors``)."""
+    if not MODELS[options.model].votes_among_neighbours:
+        return
+    if options.k != "auto":
+        if options.k > len(train):
+            raise UsageError(f"--k {options.k} is larger than the training set ({count(len(train), 'text')})")
+        return
+    counts = train.class_counts()
+    if max(counts.values()) < AUTO_FOLDS:
+        raise UsageError(f"--k auto chooses k by {AUTO_FOLDS}-fold cross-validation: it needs a class with at least "
+                         f"{AUTO_FOLDS} training texts (the largest has {max(counts.values())}); give a number, --k 1 "
+                         "or more")
+    # scikit-learn would warn about "the least populated class" and n_splits: say it in npc's words, or not at all
+    warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+    for name, size in counts.items():
+        if size < AUTO_FOLDS:
+            note(options, f"note: class {name!r} has {count(size, 'training text')}, fewer than the {AUTO_FOLDS} folds "
+                          "of --k auto: some folds test none of it")
 
 
 def _run_prediction(options, model, train, started) -> int:

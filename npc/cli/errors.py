@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import select
 import sys
 import traceback
@@ -28,7 +29,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 from npc._interrupt import EXIT_INTERRUPTED, interrupted_message
 from npc.errors import NPCError
 
-__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "UsageError", "failure", "run_command"]
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "OPTION_OF_PARAMETER", "UsageError", "failure", "in_option_names",
+           "run_command"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -76,10 +78,30 @@ def _exit_code(error: Exception) -> int:
     return EXIT_USAGE if isinstance(error, InvalidParameterError) else EXIT_FAILURE
 
 
+# The library's parameters that are command-line options, to word the library's messages.
+OPTION_OF_PARAMETER = {"n_neighbors": "--k", "level": "--level", "compressor": "--compressor",
+                       "tie_break": "--tie-break", "n_jobs": "--n-jobs", "cache_dir": "--cache-dir",
+                       "random_state": "--seed", "n_per_class": "--n-per-class", "text_column": "--text-column",
+                       "label_column": "--label-column"}
+_SKLEARN_PARAMETER = re.compile(r"The '(\w+)' parameter of \w+ must be (.*)\. Got (.*) instead\.", re.DOTALL)
+
+
+def in_option_names(message: str) -> str:
+    """A library message in the command line's words: ``n_per_class=5`` -> ``--n-per-class 5``, and
+    scikit-learn's "The 'level' parameter of X must be ..." -> "--level must be ..."."""
+    parameter = _SKLEARN_PARAMETER.fullmatch(message)
+    if parameter and parameter[1] in OPTION_OF_PARAMETER:
+        return f"{OPTION_OF_PARAMETER[parameter[1]]} must be {parameter[2]}; got {parameter[3]}."
+    for name, option in OPTION_OF_PARAMETER.items():
+        message = re.sub(rf"\b{name}=(?=[^\s.,;)])", f"{option} ", message)
+        message = re.sub(rf"\b{name}=", option, message)
+    return message
+
+
 def failure(error: Exception) -> str:
     """``error`` in npc's words: npc's own message as it is; anything else named an internal failure."""
     if isinstance(error, (NPCError, InvalidParameterError)):
-        return str(error) or type(error).__name__
+        return in_option_names(str(error)) or type(error).__name__
     if isinstance(error, MemoryError):
         return ("out of memory; try fewer texts (--n-train, --n-test) or fewer workers (--n-jobs)"
                 + (f" ({error})" if str(error) else ""))
