@@ -20,6 +20,7 @@ supply a local copy.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -218,6 +219,12 @@ def _load_full(name_or_path, split, text_column, label_column, data_dir):
     return (*offline, name)
 
 
+def _did_you_mean(name: str, known) -> str:
+    """`` (did you mean 'imdb'?)`` for a close known name (difflib), else nothing."""
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _looks_like_path(name_or_path) -> bool:
     """A path, not a data set name: a path object, or text with a separator, ``~`` or a suffix.
 
@@ -255,11 +262,10 @@ def _fetch_from_hub(name, split, text_column, label_column, looked):
     if name in NOT_ON_HUB:
         raise DatasetNotFoundError(_not_on_hub(name, where))
     if source is None:
-        known = ", ".join(sorted(set(HUB_SOURCES) | set(NOT_ON_HUB)
-                                 | {entry["name"] for entry in available_datasets()}))
+        known = sorted(set(HUB_SOURCES) | set(NOT_ON_HUB) | {entry["name"] for entry in available_datasets()})
         raise DatasetNotFoundError(
-            f"Unknown data set {name!r}: it is not a file or folder, {where}, and the hub has no "
-            f"mapping for it; known names: {known}. To use your own copy, {supply}."
+            f"Unknown data set {name!r}{_did_you_mean(name, known)}: it is not a file or folder, {where}, and the hub "
+            f"has no mapping for it; known names: {', '.join(known)}. To use your own copy, {supply}."
         )
     if text_column != "text" or label_column != "label":
         raise DatasetError(f"Hub data sets have columns text and label; got {text_column!r}, {label_column!r}.")
@@ -463,7 +469,8 @@ def dataset_info(name: str, data_dir=None) -> dict:
     if local is None and source is None:
         known = ", ".join(sorted(set(HUB_SOURCES) | set(NOT_ON_HUB)
                                  | {entry["name"] for entry in available_datasets(data_dir)}))
-        raise DatasetNotFoundError(f"Unknown data set {name!r}; known names: {known}.")
+        raise DatasetNotFoundError(f"Unknown data set {name!r}{_did_you_mean(name, known.split(', '))}; known names: "
+                                   f"{known}.")
     hub = None if source is None else {
         "id": source.hub_id, "config": source.config, "description": source.description,
         "text": " + ".join(source.text_columns),
