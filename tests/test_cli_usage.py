@@ -94,3 +94,35 @@ def test_auto_k_with_a_class_smaller_than_the_folds_is_a_note_not_a_library_warn
     err = capsys.readouterr().err
     assert "n_splits" not in err and "warning" not in err
     assert ("note: class 'money' has 3 training texts, fewer than the 5 folds of --k auto" in err) != quiet
+
+
+def test_an_empty_csv_is_called_empty(tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("")
+    assert error_of(["--train", str(tmp_path / "t.csv"), "--test", str(tmp_path / "t.csv")], capsys) == \
+        f"{tmp_path / 't.csv'} is empty: a CSV file needs a header line naming its columns, then a row per text."
+
+
+def test_a_semicolon_separated_csv_gets_a_delimiter_hint(tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("text;label\na cat;pets\n")
+    assert error_of(["--train", str(tmp_path / "t.csv"), "--test", str(tmp_path / "t.csv")], capsys).endswith(
+        "(its columns: text;label); its header looks separated by ';': npc reads a .csv file separated by ',' "
+        "(save it with commas, or with tabs as .tsv).")
+
+
+@pytest.mark.parametrize("command, name", [(["classify", "-q", "--train"], "imbd"), (["datasets", "info"], "r9")])
+def test_a_misspelt_data_set_name_gets_did_you_mean(command, name, capsys):
+    assert main([*command, name]) == 2
+    assert f"did you mean '{'imdb' if name == 'imbd' else 'r8'}'?" in one_line_error(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("option", ["--test", "--predict"])
+def test_a_missing_test_or_predict_file_is_reported_before_the_training_set_is_loaded(option, tmp_path,
+                                                                                       monkeypatch, capsys):
+    import npc.cli.data
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the training set was loaded")
+
+    monkeypatch.setattr(npc.cli.data, "load_dataset", no_loading)
+    monkeypatch.chdir(tmp_path)
+    assert error_of([option, "missing.csv"], capsys) == f"File not found: missing.csv (relative to {tmp_path})."

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from npc.cli import report
-from npc.cli.data import DEFAULT_DATASET, check_data_dir, comparable_labels, count, describe, load, source
+from npc.cli.data import DEFAULT_DATASET, check_data_dir, check_exists, comparable_labels, count, describe, load, source
 from npc.cli.errors import EXIT_OK, UsageError
 from npc.cli.models import AUTO_FOLDS, MODELS, add_model_arguments, apply_model_options, models_help
 from npc.cli.options import Command, add_common_arguments, flag, note, positive_int
@@ -67,6 +67,8 @@ def _check(options: argparse.Namespace) -> None:
     if options.output and not Path(options.output).expanduser().parent.is_dir():
         raise UsageError(f"--output {options.output}: its folder does not exist")
     check_data_dir(options)
+    for option in ("--train", "--test", "--predict"):
+        check_exists(option, getattr(options, option[2:]))
     if options.predict is not None:
         for name in ("n_test", "test_split"):
             if getattr(options, name) is not None:
