@@ -181,7 +181,12 @@ def test_rerun_with_cache_dir_computes_nothing(tmp_path, capsys):
     assert second["report"]["kernel"]["n_pairs_computed"] == 0
     assert second["report"]["kernel"]["n_pairs_from_cache"] == 800
     assert second["predictions"] == first["predictions"]
-    assert "800 from cache" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "800 from cache" in captured.out
+    assert "computing" not in captured.err  # it computed nothing the second time
+    assert captured.err.count("800 NCD pairs (20 queries × 40 training texts), computed or read from --cache-dir") == 2
+    assert "0 pairs read from --cache-dir, 800 computed" in captured.err
+    assert "800 pairs read from --cache-dir, 0 computed" in captured.err
 
 
 def test_big_jobs_announce_an_estimate_from_a_measured_sample(monkeypatch, capsys):

@@ -25,7 +25,9 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
     """Say how many pairs the job computes and, for big jobs, how long a measured sample predicts."""
     n_queries, n_references = len(texts), clf.n_samples_fit_
     n_pairs = n_queries * n_references
-    message = f"computing {n_pairs:,} NCD pairs ({n_queries:,} queries × {n_references:,} training texts)"
+    message = f"{n_pairs:,} NCD pairs ({n_queries:,} queries × {n_references:,} training texts)"
+    # how many are in the cache is known only when the kernel opens it: said after the job
+    message = f"{message}, computed or read from --cache-dir" if options.cache_dir else f"computing {message}"
     if n_pairs >= ESTIMATE_ABOVE_PAIRS:
         per_pair = clf.seconds_per_pair(texts, n_queries=SAMPLE_QUERIES, n_references=SAMPLE_REFERENCES)
         sample = min(n_queries, SAMPLE_QUERIES) * min(n_references, SAMPLE_REFERENCES)
@@ -35,8 +37,6 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
         load, cores = os.getloadavg()[0], os.cpu_count() or 1
         if load > cores:
             message += f" if the cores were free (load average {load:.1f} on {cores} cores: expect longer)"
-        if options.cache_dir:
-            message += " (chunks already in --cache-dir are skipped)"
     note(options, message)
 
 
@@ -48,6 +48,9 @@ def predict(options, model, texts):
         return model.predict(texts), None
     _announce_job(options, model, texts)
     distances, indices, stats = model.kneighbors(texts, return_stats=True)
+    if options.cache_dir:
+        note(options, f"{stats.n_pairs - stats.n_pairs_computed:,} pairs read from --cache-dir, "
+                      f"{stats.n_pairs_computed:,} computed")
     return model.predict_from_neighbors(distances, indices)[0], stats
 
 
