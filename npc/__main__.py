@@ -1,14 +1,15 @@
-"""The ``npc`` command (``python -m npc`` or the ``npc`` script): Ctrl-C handled from the start."""
+"""The ``npc`` command (``python -m npc`` or the ``npc`` script): Ctrl-C and SIGTERM handled from the start."""
 
 import signal
 import sys
 
 
 def main() -> int:
-    """Run :func:`npc.cli.main` on ``sys.argv``, with Ctrl-C handled even during its imports."""
+    """Run :func:`npc.cli.main` on ``sys.argv``, with Ctrl-C and SIGTERM handled even during its imports."""
     if hasattr(signal, "pthread_sigmask"):
-        # Before any import: a Ctrl-C from here on waits, blocked, for the watcher thread (npc/_interrupt.py).
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # Before any import: a Ctrl-C or SIGTERM from here on waits, blocked, for the watcher thread
+        # (npc/_interrupt.py).
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     from npc import _interrupt
 
     try:
@@ -18,7 +19,7 @@ def main() -> int:
         code = run_command()
     except KeyboardInterrupt:  # during the imports or argument parsing: nothing started yet
         print(f"\n{_interrupt.interrupted_message()}", file=sys.stderr, flush=True)
-        code = _interrupt.EXIT_INTERRUPTED
+        code = _interrupt.exit_code()
     _interrupt.stop_routing()
     return code
 

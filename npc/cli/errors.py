@@ -6,7 +6,7 @@
   code is the error's own (2 unless it says otherwise), 2 for scikit-learn's.
 - Any other exception is a failure (exit 1): running out of memory and system errors in
   npc's words, anything else named an internal failure (a bug), with where it happened.
-- Ctrl-C ends with 130 and one line saying what was kept; stdout closed by its reader (``npc … |
+- Ctrl-C ends with 130, SIGTERM with 143, and one line saying what was kept; stdout closed by its reader (``npc … |
   head -1``) ends quietly with 0: the reader chose to stop, npc did not fail.
 - Warnings are one line each, ``npc COMMAND: warning: MESSAGE``.
 
@@ -26,7 +26,8 @@ import warnings
 
 from sklearn.utils._param_validation import InvalidParameterError
 
-from npc._interrupt import EXIT_INTERRUPTED, interrupted_message
+from npc._interrupt import exit_code as interrupt_exit_code
+from npc._interrupt import interrupted_message
 from npc.errors import NPCError
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "OPTION_OF_PARAMETER", "UsageError", "failure", "in_option_names",
@@ -45,9 +46,9 @@ def run_command(options: argparse.Namespace) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(options.command)
             return options.run(options)
-    except KeyboardInterrupt:  # joblib has stopped the workers on its way out
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (npc/_interrupt.py); joblib has stopped the workers on its way out
         print(f"\n{interrupted_message(getattr(options, 'cache_dir', None))}", file=sys.stderr, flush=True)
-        return EXIT_INTERRUPTED
+        return interrupt_exit_code()
     except Exception as error:  # one readable line instead of a traceback
         if isinstance(error, BrokenPipeError) and _reader_gone():  # as in `npc datasets | head -1`
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet
