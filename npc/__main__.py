@@ -14,6 +14,7 @@ def main() -> int:
 
     try:
         _interrupt.route_interrupts_to_main_thread()
+        _interrupt.tie_children_to_this_process()  # workers exit even if this process is killed (kill -9)
         from npc.cli import main as run_command  # numpy, scikit-learn, pyarrow: seconds
 
         code = run_command()

@@ -13,6 +13,13 @@ SIGTERM (what ``timeout``, ``kill`` and batch schedulers send, to the process or
 group) takes the same route: the same clean stop, finished chunks kept, one line, and the
 exit code of the signal's convention, 128 + its number (130 for SIGINT, 143 for SIGTERM).
 
+``kill -9`` (or the out-of-memory killer) gives the command no chance to stop its workers:
+each worker stops itself when the command is gone. The command names itself in
+``$NPC_EXIT_WITH`` (:func:`tie_children_to_this_process`), which its worker processes
+inherit; a process that imports npc and whose parent is that process watches it
+(:func:`exit_with_parent`) and exits when it is gone. The resource trackers then see their
+last writer close and exit too.
+
 This module imports nothing heavy: it runs before the command's imports, so that an
 interrupt during them is handled too.
 """
@@ -25,14 +32,17 @@ import os
 import signal
 import sys
 import threading
+import time
 from multiprocessing import resource_tracker
 
-__all__ = ["EXIT_INTERRUPTED", "STOP_SIGNALS", "exit_code", "interrupted_message", "received_signal",
-           "route_interrupts_to_main_thread", "stop_routing"]
+__all__ = ["EXIT_INTERRUPTED", "STOP_SIGNALS", "exit_code", "exit_with_parent", "interrupted_message",
+           "received_signal", "route_interrupts_to_main_thread", "stop_routing", "tie_children_to_this_process"]
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _finished = threading.Event()
+EXIT_WITH = "NPC_EXIT_WITH"  # the environment variable naming the process whose children exit with it
+PARENT_POLL_SECONDS = 0.5
 _received: list[int] = []  # the stop signals the watcher took, in order
 
 
@@ -111,3 +121,27 @@ def _stop_now() -> None:
             pass
     print("\nnpc: interrupted; stopped at once.", file=sys.stderr, flush=True)
     os._exit(exit_code(_received[-1]))
+
+
+def tie_children_to_this_process() -> None:
+    """Have the child processes this process starts from now on (that import npc) exit when it is gone."""
+    os.environ[EXIT_WITH] = str(os.getpid())
+
+
+def exit_with_parent() -> bool:
+    """In a child of the process named in ``$NPC_EXIT_WITH``: exit when that parent is gone.
+
+    A daemon thread polls the parent's id (a child whose parent dies is adopted by another
+    process); nothing happens in any other process. Returns whether it watches.
+    """
+    parent = os.environ.get(EXIT_WITH)
+    if parent is None or str(os.getppid()) != parent:
+        return False
+
+    def watch():
+        while os.getppid() == int(parent):
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="npc-exit-with-parent", daemon=True).start()
+    return True

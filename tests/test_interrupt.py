@@ -142,6 +142,29 @@ def test_sigterm_ends_like_ctrl_c_with_exit_143_keeping_finished_chunks(to_group
     assert list(cache.rglob("*.npz")), "no finished chunk was kept"
 
 
+def test_kill_9_of_npc_leaves_no_worker_or_resource_tracker_behind(tmp_path):
+    """SIGKILL (or the out-of-memory killer) gives npc no chance to stop its workers: they stop themselves."""
+    env = dict(os.environ, HF_DATASETS_OFFLINE="1", NPC_CACHE_DIR=str(tmp_path))
+    env.pop("NPC_DATA_DIR", None)
+    cache = tmp_path / "chunks"
+    process = subprocess.Popen([sys.executable, "-m", "npc", "classify", "--n-jobs", "2", "--cache-dir", str(cache)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(cache.rglob("*.npz")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    others = [line for line in _group_processes(process.pid) if not line.startswith(f"{process.pid} ")]
+    assert len(others) >= 2, others  # the workers (and resource trackers) are running
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while _group_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _group_processes(process.pid)
+    for line in left:  # do not leave them to the next test
+        os.kill(int(line.split()[0]), signal.SIGKILL)
+    assert not left, f"processes left: {left}"
+
+
 ROUTED = """
 import multiprocessing, time
 from npc._interrupt import route_interrupts_to_main_thread
