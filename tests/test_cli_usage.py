@@ -126,3 +126,45 @@ def test_a_missing_test_or_predict_file_is_reported_before_the_training_set_is_l
     monkeypatch.setattr(npc.cli.data, "load_dataset", no_loading)
     monkeypatch.chdir(tmp_path)
     assert error_of([option, "missing.csv"], capsys) == f"File not found: missing.csv (relative to {tmp_path})."
+
+
+KERNEL = """
+import numba
+
+
+@numba.njit(cache=True, inline="always")
+def helper(x):
+    return x + 1
+
+
+@numba.njit(cache=True)
+def entry(x):
+    return helper(x) * 2
+"""
+
+
+def test_uncompiled_kernels_are_those_without_a_fresh_numba_cache(tmp_path, monkeypatch):
+    import importlib
+
+    from npc.cli.running import uncompiled_kernels
+
+    (tmp_path / "tiny_kernel.py").write_text(KERNEL)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("tiny_kernel")
+    assert uncompiled_kernels(module) == ["entry"]  # an inlined helper is never cached on its own
+    assert module.entry(1) == 4
+    assert uncompiled_kernels(module) == []
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_first_ppm_run_announces_the_compilation(compiled, monkeypatch, capsys):
+    import npc.cli.running
+
+    monkeypatch.setattr(npc.cli.running, "uncompiled_kernels", lambda module: [] if compiled else ["code_lengths"])
+    assert main(["classify", "--model", "ppm", "--n-train", "20", "--n-test", "4"]) == 0
+    notes = capsys.readouterr().err.splitlines()
+    compiling = [line for line in notes if "compiling" in line]
+    assert compiling == ([] if compiled else [
+        "note: compiling the PPM kernel (numba) on its first run here: about 5-20 s, once; later runs reuse it"])
+    if not compiled:
+        assert notes.index(compiling[0]) == 2  # after the train and test notes, before any work

@@ -15,7 +15,7 @@ from npc.cli.data import DEFAULT_DATASET, check_data_dir, check_exists, comparab
 from npc.cli.errors import EXIT_OK, UsageError
 from npc.cli.models import AUTO_FOLDS, MODELS, add_model_arguments, apply_model_options, models_help
 from npc.cli.options import Command, add_common_arguments, flag, note, positive_int
-from npc.cli.running import add_cluster_arguments, cross_validation, on_cluster, predict
+from npc.cli.running import add_cluster_arguments, announce_compilation, cross_validation, on_cluster, predict
 from npc.datasets import has_splits, load_texts
 from npc.evaluation import score_predictions, shared_texts
 
@@ -101,6 +101,7 @@ def _classify(options: argparse.Namespace, started: float) -> int:
     if len(unseen):
         note(options, f"note: test labels never seen in training: {', '.join(map(str, unseen[:10].tolist()))}; "
                       "those items cannot be predicted right")
+    announce_compilation(options, options.model)
     model.fit(train.texts, y_train)
     predicted, stats = predict(options, model, test.texts)
     wall_seconds = time.perf_counter() - started
@@ -151,6 +152,7 @@ def _run_prediction(options, model, train, started) -> int:
     if not texts:
         raise UsageError(f"--predict {options.predict} holds no text")
     note(options, f"predict {options.predict}: {len(texts):,} texts")
+    announce_compilation(options, options.model)
     model.fit(train.texts, train.labels)
     cv = cross_validation(model)
     if cv:

@@ -67,6 +67,8 @@ class Model:
     about: str
     build: Callable[[argparse.Namespace], object]
     options: tuple[str, ...] = ()
+    numba_kernels: str | None = None
+    """The module of the numba functions the model compiles on first use (cached after), if any."""
 
     @property
     def votes_among_neighbours(self) -> bool:
@@ -86,7 +88,7 @@ MODELS: dict[str, Model] = {
     "compressor-classifier": Model("one zstd compressor primed per class; --level is zstd's",
                                    _compressor_classifier_model, ("level",)),
     "ppm": Model("a PPM model per class (npc.PPMClassifier): the class that codes the text in the fewest bits",
-                 _ppm_model),
+                 _ppm_model, numba_kernels="npc._ppm_kernel"),
 }
 """``--model`` name -> :class:`Model`."""
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
+from pathlib import Path
 
 from joblib import effective_n_jobs, parallel_config
 
 from npc.classifier import NCDClassifier
 from npc.cli.errors import UsageError
+from npc.cli.models import MODELS
 from npc.cli.options import note
 from npc.cli.report import duration
 from npc.model_selection import NCDClassifierCV
 
-__all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "cross_validation", "on_cluster", "predict"]
+__all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "announce_compilation", "cross_validation", "on_cluster",
+           "predict", "uncompiled_kernels"]
 
 # Above this many pairs, time a small sample first and announce the estimated duration.
 ESTIMATE_ABOVE_PAIRS = 1_000_000
@@ -38,6 +42,33 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
         if load > cores:
             message += f" if the cores were free (load average {load:.1f} on {cores} cores: expect longer)"
     note(options, message)
+
+
+def uncompiled_kernels(module) -> list[str]:
+    """The numba functions of ``module`` that the next call compiles: no fresh on-disk cache index.
+
+    Functions inlined into others (``inline="always"``) are never cached on their own and
+    are left out; a function numba cannot cache counts as uncompiled.
+    """
+    from numba.core.dispatcher import Dispatcher
+
+    source = Path(module.__file__).stat().st_mtime
+    uncompiled = []
+    for name, function in vars(module).items():
+        if not isinstance(function, Dispatcher) or function.targetoptions.get("inline") == "always":
+            continue
+        index = getattr(getattr(function._cache, "_cache_file", None), "_index_path", None)
+        if index is None or not Path(index).is_file() or Path(index).stat().st_mtime < source:
+            uncompiled.append(name)
+    return uncompiled
+
+
+def announce_compilation(options, name: str) -> None:
+    """One note before a model's numba kernels compile (the first run on a machine), else nothing."""
+    module = MODELS[name].numba_kernels
+    if module is not None and uncompiled_kernels(importlib.import_module(module)):
+        note(options, f"note: compiling the {name.upper()} kernel (numba) on its first run here: about 5-20 s, "
+                      "once; later runs reuse it")
 
 
 def predict(options, model, texts):
