@@ -168,7 +168,7 @@ def test_cli_predictions_equal_the_library(tmp_path, capsys):
     predicted = json.loads((tmp_path / "run.json").read_text())["predictions"]["predicted"]
     train = load_dataset("imdb-sample", n=40, seed=2)
     test = load_dataset("imdb-sample", "test", n=20, seed=2)
-    assert predicted == NCDClassifier(2).fit(train.texts, train.labels).predict(test.texts).tolist()
+    assert predicted == train.label_names(NCDClassifier(2).fit(train.texts, train.labels).predict(test.texts))
     assert capsys.readouterr().err == ""
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from npc.cli import report
-from npc.cli.data import DEFAULT_DATASET, check_data_dir, check_exists, comparable_labels, count, describe, load, source
+from npc.cli.data import (DEFAULT_DATASET, check_data_dir, check_exists, comparable_labels, count, describe, load,
+                          names_of, source)
 from npc.cli.errors import EXIT_OK, UsageError
 from npc.cli.models import AUTO_FOLDS, MODELS, add_model_arguments, apply_model_options, models_help
 from npc.cli.options import Command, add_common_arguments, flag, note, positive_int
 from npc.cli.running import add_cluster_arguments, announce_compilation, cross_validation, on_cluster, predict
 from npc.datasets import has_splits, load_texts
-from npc.evaluation import score_predictions, shared_texts
+from npc.evaluation import per_class_report, score_predictions, shared_texts
 
 __all__ = ["COMMAND"]
 
@@ -50,7 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(model, run)
     add_cluster_arguments(run)
     run.add_argument("--output", metavar="FILE.json",
-                     help="write the report, the exact configuration and every prediction as JSON")
+                     help="write the report, the exact configuration and every prediction (its class and "
+                          "probability) as JSON")
+    run.add_argument("--top", type=positive_int, metavar="N",
+                     help="with --output: also the N most probable classes of each prediction, with theirs")
 
 
 def run(options: argparse.Namespace) -> int:
@@ -66,6 +70,8 @@ def _check(options: argparse.Namespace) -> None:
         raise UsageError("give --n-train or --n-per-class, not both")
     if options.output and not Path(options.output).expanduser().parent.is_dir():
         raise UsageError(f"--output {options.output}: its folder does not exist")
+    if options.top is not None and not options.output:
+        raise UsageError("--top lists classes in the --output JSON; give --output FILE.json")
     check_data_dir(options)
     for option in ("--train", "--test", "--predict"):
         check_exists(option, getattr(options, option[2:]))
@@ -103,9 +109,11 @@ def _classify(options: argparse.Namespace, started: float) -> int:
                       "those items cannot be predicted right")
     announce_compilation(options, options.model)
     model.fit(train.texts, y_train)
-    predicted, stats = predict(options, model, test.texts)
+    predicted, proba, stats = predict(options, model, test.texts)
     wall_seconds = time.perf_counter() - started
-    scores, kernel = score_predictions(y_test, predicted, class_names), report.kernel_summary(stats)
+    scores = report.scores_report(score_predictions(y_test, predicted, class_names),
+                                  per_class_report(y_test, predicted, class_names))
+    kernel = report.kernel_summary(stats)
     title = (f"{options.model} on {source(test)} ({count(len(test), 'text')}), trained on {source(train)} "
              f"({count(len(train), 'text')})")
     cv = cross_validation(model)
@@ -120,7 +128,9 @@ def _classify(options: argparse.Namespace, started: float) -> int:
             "config": report.configuration(options, model, train, target),
             "report": {**scores, "kernel": kernel, "wall_seconds": wall_seconds,
                        "test_texts_in_train": int(shared.sum()), "cross_validation": cv},
-            "predictions": {"rows": test.rows, "true": y_test, "predicted": predicted},
+            "predictions": {"rows": test.rows, "true": names_of(y_test, class_names),
+                            **report.predictions_report(names_of(predicted, class_names), proba,
+                                                        names_of(model.classes_, class_names), options.top)},
         })
         note(options, f"wrote {options.output}")
     return EXIT_OK
@@ -157,7 +167,7 @@ def _run_prediction(options, model, train, started) -> int:
     cv = cross_validation(model)
     if cv:
         note(options, report.format_cross_validation(cv))
-    predicted, stats = predict(options, model, texts)
+    predicted, proba, stats = predict(options, model, texts)
     names = train.label_names(predicted)
     sys.stdout.write("".join(f"{name}\n" for name in names))
     wall_seconds = time.perf_counter() - started
@@ -169,7 +179,7 @@ def _run_prediction(options, model, train, started) -> int:
             "config": report.configuration(options, model, train, target),
             "report": {"kernel": report.kernel_summary(stats), "wall_seconds": wall_seconds,
                        "cross_validation": cv},
-            "predictions": {"predicted": predicted, "names": names},
+            "predictions": report.predictions_report(names, proba, train.label_names(model.classes_), options.top),
         })
     return EXIT_OK
 

@@ -10,7 +10,8 @@ from npc.cli.errors import UsageError
 from npc.datasets import _looks_like_path as looks_like_path
 from npc.datasets import has_splits, load_dataset
 
-__all__ = ["DEFAULT_DATASET", "check_data_dir", "check_exists", "comparable_labels", "count", "describe", "load", "source"]
+__all__ = ["DEFAULT_DATASET", "check_data_dir", "check_exists", "comparable_labels", "count", "describe", "load", "names_of",
+           "source"]
 
 DEFAULT_DATASET = "imdb-sample"
 
@@ -55,6 +56,12 @@ def count(n: int, noun: str) -> str:
 
 def describe(data) -> str:
     return f"{source(data)}: {count(len(data), 'text')}, {count(len(np.unique(data.labels)), 'class')}"
+
+
+def names_of(labels, class_names) -> list[str]:
+    """Class names of ``labels``: ids through ``class_names``, other labels as text."""
+    labels = np.asarray(labels).tolist()
+    return [class_names[label] for label in labels] if class_names is not None else [str(label) for label in labels]
 
 
 def comparable_labels(train, test):

@@ -8,6 +8,7 @@ import importlib
 import os
 from pathlib import Path
 
+import numpy as np
 from joblib import effective_n_jobs, parallel_config
 
 from npc.classifier import NCDClassifier
@@ -72,17 +73,26 @@ def announce_compilation(options, name: str) -> None:
 
 
 def predict(options, model, texts):
-    """Predicted labels and the kernel's statistics (None for models without a kernel)."""
+    """Predicted labels, their class probabilities and the kernel's statistics.
+
+    The probabilities (columns in the order of ``model.classes_``) are None for a model
+    without them, the statistics for a model without the NCD kernel.
+    """
     if isinstance(model, NCDClassifierCV):
         model = model.best_estimator_
-    if not isinstance(model, NCDClassifier):
-        return model.predict(texts), None
-    _announce_job(options, model, texts)
-    distances, indices, stats = model.kneighbors(texts, return_stats=True)
-    if options.cache_dir:
-        note(options, f"{stats.n_pairs - stats.n_pairs_computed:,} pairs read from --cache-dir, "
-                      f"{stats.n_pairs_computed:,} computed")
-    return model.predict_from_neighbors(distances, indices)[0], stats
+    if isinstance(model, NCDClassifier):
+        _announce_job(options, model, texts)
+        distances, indices, stats = model.kneighbors(texts, return_stats=True)
+        if options.cache_dir:
+            note(options, f"{stats.n_pairs - stats.n_pairs_computed:,} pairs read from --cache-dir, "
+                          f"{stats.n_pairs_computed:,} computed")
+        return *model.predict_from_neighbors(distances, indices), stats
+    if hasattr(model, "predict_from_neighbors"):  # the kNN baselines: labels and votes from one search
+        return *model.predict_from_neighbors(*model.kneighbors(texts)), None
+    if hasattr(model, "predict_proba"):  # predict is the most probable class (one computation, not two)
+        proba = model.predict_proba(texts)
+        return model.classes_[np.argmax(proba, axis=1)], proba, None
+    return model.predict(texts), None, None
 
 
 def cross_validation(model) -> dict | None:
