@@ -91,3 +91,26 @@ def test_top_without_output_is_refused(capsys):
     assert main(["classify", "--top", "2", "-q"]) == 2
     assert one_line_error(capsys.readouterr().err) == \
         "npc classify: error: --top lists classes in the --output JSON; give --output FILE.json"
+
+
+def test_top_with_a_model_without_probabilities_is_refused(tmp_path, capsys):
+    assert main(["classify", "--model", "compressor-classifier", "--top", "2", "--output", str(tmp_path / "r.json"),
+                 "-q"]) == 2
+    assert one_line_error(capsys.readouterr().err) == \
+        "npc classify: error: --top needs class probabilities; --model compressor-classifier gives none"
+
+
+def test_labels_never_seen_in_training_are_named(tmp_path, monkeypatch, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "data" / "tiny"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"text": ["a cat", "a dog"], "label": [0, 1]}), folder / "train.parquet")
+    pq.write_table(pa.table({"text": ["a cow"], "label": [2]}), folder / "test.parquet")
+    (folder / "labels.json").write_text('{"0": "cat", "1": "dog", "2": "cow"}')
+    monkeypatch.setenv("NPC_DATA_DIR", str(tmp_path / "data"))
+    assert main(["classify", "--train", "tiny", "--k", "1", "--n-jobs", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "note: test labels never seen in training: cow;" in captured.err
+    assert "cow" in captured.out

@@ -59,13 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: argparse.Namespace) -> int:
     started = time.perf_counter()
-    _check(options)
+    model = _check(options)
     with on_cluster(options):
-        return _classify(options, started)
+        return _classify(options, model, started)
 
 
-def _check(options: argparse.Namespace) -> None:
-    """Refuse what cannot run as given before connecting to a cluster or loading any data."""
+def _check(options: argparse.Namespace):
+    """Refuse what cannot run as given before connecting to a cluster or loading any data; return the model."""
     if options.n_train is not None and options.n_per_class is not None:
         raise UsageError("give --n-train or --n-per-class, not both")
     if options.output and not Path(options.output).expanduser().parent.is_dir():
@@ -85,13 +85,16 @@ def _check(options: argparse.Namespace) -> None:
     if options.test_split is None:
         options.test_split = "test"
     apply_model_options(options)
+    model = MODELS[options.model].build(options)
+    if options.top is not None and not hasattr(model, "predict_proba"):
+        raise UsageError(f"--top needs class probabilities; --model {options.model} gives none")
+    return model
 
 
-def _classify(options: argparse.Namespace, started: float) -> int:
+def _classify(options: argparse.Namespace, model, started: float) -> int:
     train = load(options, options.train, "train", options.n_train, options.n_per_class)
     note(options, f"train  {describe(train)}")
     _check_neighbours(options, train)
-    model = MODELS[options.model].build(options)
     if options.predict is not None:
         return _run_prediction(options, model, train, started)
     test = load(options, options.test or options.train, options.test_split, options.n_test)
@@ -105,7 +108,7 @@ def _classify(options: argparse.Namespace, started: float) -> int:
     y_train, y_test, class_names = comparable_labels(train, test)
     unseen = np.setdiff1d(y_test, y_train)
     if len(unseen):
-        note(options, f"note: test labels never seen in training: {', '.join(map(str, unseen[:10].tolist()))}; "
+        note(options, f"note: test labels never seen in training: {', '.join(names_of(unseen[:10], class_names))}; "
                       "those items cannot be predicted right")
     announce_compilation(options, options.model)
     model.fit(train.texts, y_train)
