@@ -5,6 +5,7 @@ for which module holds what.
 """
 
 import importlib
+import os
 
 __version__ = "0.1.0"
 
@@ -44,6 +45,12 @@ _LAZY = {
 }
 
 __all__ = list(_LAZY)
+
+
+if os.environ.get("NPC_EXIT_WITH") == str(os.getppid()):  # a worker process of the `npc` command
+    from npc._interrupt import exit_with_parent
+
+    exit_with_parent()
 
 
 def __getattr__(name):

@@ -16,10 +16,12 @@ cancelled.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from joblib.parallel import get_active_backend
@@ -68,27 +70,75 @@ def connect(address: str | None = None, *, scheduler_file=None, timeout: float |
     ImportError
         ``distributed`` is not installed (the message says how to install it).
     ClusterUnavailableError
-        The address is malformed or unreachable within ``timeout`` seconds, or the
-        scheduler file is missing or unreadable.
+        The address is malformed, or no Dask scheduler answers there within ``timeout``
+        seconds (nothing listens, something else does), or the scheduler file is missing
+        or unreadable.
     """
     distributed = _distributed()
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     if scheduler_file is not None:
-        # Client would wait forever for a missing file to appear.
-        path = Path(scheduler_file).expanduser()
-        if not path.is_file():
-            raise ClusterUnavailableError(f"scheduler file {scheduler_file} does not exist (it is written by "
-                                          "`dask scheduler --scheduler-file FILE`)")
-        where = f"the scheduler of {scheduler_file}"
-        scheduler_file = str(path)
-    else:
-        where = f"a Dask scheduler at {address}"
+        address = _address_in(scheduler_file)
     try:
-        return distributed.Client(address, scheduler_file=scheduler_file, timeout=timeout)
+        _identify(address, timeout)
+        return distributed.Client(address, timeout=timeout)
+    except ClusterUnavailableError:
+        raise
     except OSError as error:
-        raise ClusterUnavailableError(f"cannot reach {where} within {timeout:g} s ({error})") from error
-    except (ValueError, TypeError, KeyError) as error:  # a malformed address or scheduler file
-        raise ClusterUnavailableError(f"cannot connect to {where}: {type(error).__name__}: {error}") from error
+        raise ClusterUnavailableError(f"cannot reach a Dask scheduler at {address} within {timeout:g} s "
+                                      f"({error})") from error
+    except (ValueError, TypeError, KeyError) as error:  # a malformed address
+        raise ClusterUnavailableError(f"cannot connect to a Dask scheduler at {address}: {type(error).__name__}: "
+                                      f"{error}") from error
+
+
+def _address_in(scheduler_file) -> str:
+    """The scheduler's address written in ``scheduler_file`` (``dask scheduler --scheduler-file FILE``)."""
+    path = Path(scheduler_file).expanduser()
+    if not path.is_file():  # Client would wait forever for a missing file to appear
+        raise ClusterUnavailableError(f"scheduler file {scheduler_file} does not exist (it is written by "
+                                      "`dask scheduler --scheduler-file FILE`)")
+    try:
+        return json.loads(path.read_text())["address"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ClusterUnavailableError(f"cannot read the scheduler's address in {scheduler_file} "
+                                      f"({type(error).__name__}: {error})") from error
+
+
+def _identify(address: str, timeout: float) -> None:
+    """Return if a Dask scheduler answers at ``address`` within ``timeout`` seconds, else raise.
+
+    ``distributed.Client`` itself waits without end for the handshake of a server that
+    accepts a connection and says nothing, and reads an HTTP reply as the length of a
+    message (then fails to allocate exbibytes): ask the server who it is first, with a deadline.
+    """
+    import asyncio
+
+    from distributed.comm import connect as open_comm
+
+    async def identity():
+        # connection attempts end first (OSError: nothing listens), the handshake's deadline after
+        comm = await open_comm(address, timeout=0.8 * timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    with ThreadPoolExecutor(1) as thread:  # an event loop of its own, even where the caller runs one
+        try:
+            reply = thread.submit(asyncio.run, asyncio.wait_for(identity(), timeout)).result()
+        except TimeoutError:
+            raise ClusterUnavailableError(f"no Dask scheduler at {address} answered within {timeout:g} s") from None
+        except (OSError, ValueError, TypeError, KeyError):
+            raise  # unreachable or malformed: connect words them
+        except Exception as error:  # noqa: BLE001 -- whatever reading a foreign protocol raises
+            raise ClusterUnavailableError(
+                f"no Dask scheduler at {address}: the server there does not speak Dask's protocol "
+                f"({type(error).__name__}; a web server? A scheduler listens on port 8786 by default, its dashboard "
+                "on 8787)") from error
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        kind = f"a Dask {reply['type']}" if isinstance(reply, dict) and reply.get("type") else "something else"
+        raise ClusterUnavailableError(f"no Dask scheduler at {address}: {kind} answers there")
 
 
 def active_client():

@@ -67,20 +67,37 @@ def _where(path: Path, unit: str, lines: list[int] | None = None):
     return lambda i: f"{path}:{lines[i]}"
 
 
-def _check_columns(path, present, wanted) -> None:
+def _check_columns(path, present, wanted, delimiter: str | None = None) -> None:
     missing = [name for name in wanted if name not in present]
     if missing:
-        raise DatasetError(
-            f"{path} has no column {missing[0]!r} (its columns: {', '.join(map(str, present)) or 'none'}); "
-            "choose the text and label columns with text_column= / label_column= (--text-column, --label-column)."
-        )
+        message = f"{path} has no column {missing[0]!r} (its columns: {', '.join(map(str, present)) or 'none'}); "
+        other = _other_delimiter(present, delimiter)
+        if other is None:
+            message += "choose the text and label columns with text_column= / label_column=."
+        else:
+            kind, remedy = ("TSV", "save it with tabs") if delimiter == "\t" else ("CSV", "save it with commas")
+            message += (f"its header looks separated by {other!r}: npc reads a .{kind.lower()} file separated by "
+                        f"{delimiter!r} ({remedy}, or with {'commas as .csv' if kind == 'TSV' else 'tabs as .tsv'}).")
+        raise DatasetError(message)
+
+
+def _other_delimiter(header, delimiter) -> str | None:
+    """The separator a one-column CSV/TSV header seems to use instead of ``delimiter``, if any."""
+    if delimiter is None or len(header) != 1:
+        return None
+    return next((other for other in (";", "\t", ",", "|") if other != delimiter and other in header[0]), None)
 
 
 def _read_csv(path: Path, delimiter: str, wanted):
     csv.field_size_limit(sys.maxsize)
     extra = object()  # restkey of fields beyond the header's
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), delimiter=delimiter, restkey=extra)
-    _check_columns(path, reader.fieldnames or [], wanted)
+    text = read_text(path)
+    if not text.strip():
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        raise DatasetError(f"{path} is empty: a {kind} file needs a header line naming its columns, then a row per "
+                           "text.")
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, restkey=extra)
+    _check_columns(path, reader.fieldnames or [], wanted, delimiter)
     columns, lines = {name: [] for name in wanted}, []
     try:
         for record in reader:

@@ -20,6 +20,7 @@ supply a local copy.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -212,14 +213,24 @@ def _load_full(name_or_path, split, text_column, label_column, data_dir):
         raise DatasetNotFoundError(f"File not found: {name_or_path}{where}.")
     name = ALIASES.get(str(name_or_path).lower(), str(name_or_path))
     looked = [] if os.environ.get("NPC_DATA_DIR") else ["NPC_DATA_DIR (not set)"]
+    local_splits = {}
     for root, origin in _local_roots(data_dir):
         folder = root / name
         if root != EMBEDDED_DIR:  # it only holds imdb-sample: not worth naming in errors
             looked.append(f"{origin} ({folder})")
         if (folder / f"{split}.parquet").is_file():
             return (*_read_split_folder(folder, split, text_column, label_column), name)
+        local_splits.update(dict.fromkeys(path.stem for path in folder.glob("*.parquet")))
+    if local_splits and name not in HUB_SOURCES:  # no other place can have the split
+        raise DatasetNotFoundError(_no_split(f"Data set {name!r}", split, local_splits))
     offline = _fetch_from_hub(name, split, text_column, label_column, looked)
     return (*offline, name)
+
+
+def _did_you_mean(name: str, known) -> str:
+    """`` (did you mean 'imdb'?)`` for a close known name (difflib), else nothing."""
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _looks_like_path(name_or_path) -> bool:
@@ -259,11 +270,10 @@ def _fetch_from_hub(name, split, text_column, label_column, looked):
     if name in NOT_ON_HUB:
         raise DatasetNotFoundError(_not_on_hub(name, where))
     if source is None:
-        known = ", ".join(sorted(set(HUB_SOURCES) | set(NOT_ON_HUB)
-                                 | {entry["name"] for entry in available_datasets()}))
+        known = sorted(set(HUB_SOURCES) | set(NOT_ON_HUB) | {entry["name"] for entry in available_datasets()})
         raise DatasetNotFoundError(
-            f"Unknown data set {name!r}: it is not a file or folder, {where}, and the hub has no "
-            f"mapping for it; known names: {known}. To use your own copy, {supply}."
+            f"Unknown data set {name!r}{_did_you_mean(name, known)}: it is not a file or folder, {where}, and the hub "
+            f"has no mapping for it; known names: {', '.join(known)}. To use your own copy, {supply}."
         )
     if text_column != "text" or label_column != "label":
         raise DatasetError(f"Hub data sets have columns text and label; got {text_column!r}, {label_column!r}.")
@@ -320,8 +330,17 @@ def _read_path(path: Path, split, text_column, label_column):
             return _read_split_folder(path, split, text_column, label_column)
         return _read_path(source, split, text_column, label_column)
     if _split_source(path, "train") is not None or _split_source(path, "test") is not None:
-        raise DatasetNotFoundError(f"{path} has no {split!r} split (no {split}.parquet/.csv/.tsv/.jsonl or {split}/).")
+        present = [entry.stem if entry.is_file() else entry.name for entry in path.iterdir()]
+        raise DatasetNotFoundError(_no_split(str(path), split, [name for name in present
+                                                                if _split_source(path, name) is not None]))
     return read_class_folders(path)
+
+
+def _no_split(what: str, split: str, present) -> str:
+    """``WHAT has no 'validation' split; it has train, test.`` (the usual splits first)."""
+    usual = ("train", "validation", "test")
+    ordered = sorted(set(present), key=lambda name: (usual.index(name) if name in usual else len(usual), name))
+    return f"{what} has no {split!r} split; it has {', '.join(ordered)}."
 
 
 def _split_source(folder: Path, split: str) -> Path | None:
@@ -399,7 +418,7 @@ def _per_class_rows(labels, n_per_class: int, seed: int, name: str, split: str, 
     if short:
         label, count = short[0]
         shown = class_names[label] if class_names is not None else label
-        raise DatasetError(f"Class {shown!r} of {name} {split} has only {count} items; n_per_class={n_per_class}.")
+        raise DatasetError(f"Class {shown!r} of {name} {split} has only {count} items, fewer than n_per_class={n_per_class}.")
     return per_class_rows(labels, n_per_class, seed)
 
 
@@ -477,7 +496,8 @@ def dataset_info(name: str, data_dir=None) -> dict:
     if local is None and source is None:
         known = ", ".join(sorted(set(HUB_SOURCES) | set(NOT_ON_HUB)
                                  | {entry["name"] for entry in available_datasets(data_dir)}))
-        raise DatasetNotFoundError(f"Unknown data set {name!r}; known names: {known}.")
+        raise DatasetNotFoundError(f"Unknown data set {name!r}{_did_you_mean(name, known.split(', '))}; known names: "
+                                   f"{known}.")
     hub = None if source is None else {
         "id": source.hub_id, "config": source.config, "description": source.description,
         "text": " + ".join(source.text_columns),

@@ -1,12 +1,14 @@
-"""Scores of a set of predictions (accuracy, macro-F1, per-class counts), train/test overlap,
-and how sure a score is: an accuracy's Wilson interval, McNemar's exact test of two classifiers."""
+"""Scores of a set of predictions (accuracy, macro-F1, per-class counts, precision, recall, F1, the
+confusion matrix), the most probable classes of each prediction, train/test overlap, and how sure
+a score is: an accuracy's Wilson interval, McNemar's exact test of two classifiers."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-__all__ = ["mcnemar_test", "score_predictions", "shared_texts", "wilson_interval"]
+__all__ = ["mcnemar_test", "per_class_report", "score_predictions", "shared_texts", "top_classes",
+           "wilson_interval"]
 
 
 def score_predictions(y_true, y_pred, class_names=None) -> dict:
@@ -143,3 +145,49 @@ def mcnemar_test(correct_a, correct_b) -> dict:
     a_only, b_only = int((correct_a & ~correct_b).sum()), int((~correct_a & correct_b).sum())
     p_value = 1.0 if a_only + b_only == 0 else float(binomtest(a_only, a_only + b_only, 0.5).pvalue)
     return {"a_only": a_only, "b_only": b_only, "p_value": p_value}
+
+
+def per_class_report(y_true, y_pred, class_names=None) -> dict:
+    """Precision, recall, F1 and support of each class, and the confusion matrix (scikit-learn's).
+
+    Classes are the union of true and predicted labels, in label order; a class never
+    predicted has precision 0 (no warning), one never true recall 0.
+
+    Returns
+    -------
+    dict
+        ``classes`` (names), ``per_class``: a list of ``{"name", "precision", "recall",
+        "f1", "support"}``, and ``confusion_matrix``: rows the true class, columns the
+        predicted one.
+
+    Examples
+    --------
+    >>> report = per_class_report([0, 0, 1], [0, 1, 1], class_names=["neg", "pos"])
+    >>> report["confusion_matrix"], report["per_class"][1]["precision"]
+    ([[1, 1], [0, 1]], 0.5)
+    """
+    from sklearn.metrics import classification_report, confusion_matrix
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    labels = np.union1d(y_true, y_pred)
+    names = [class_names[label] if class_names is not None else str(label) for label in labels.tolist()]
+    scores = classification_report(y_true, y_pred, labels=labels, target_names=names, output_dict=True,
+                                   zero_division=0)
+    per_class = [{"name": name, "precision": scores[name]["precision"], "recall": scores[name]["recall"],
+                  "f1": scores[name]["f1-score"], "support": int(scores[name]["support"])} for name in names]
+    return {"classes": names, "per_class": per_class,
+            "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()}
+
+
+def top_classes(proba, class_names, n: int) -> list[list[tuple[str, float]]]:
+    """The ``n`` most probable classes of each row of ``proba`` with their probabilities, best first.
+
+    Ties keep the order of ``class_names``.
+
+    Examples
+    --------
+    >>> top_classes(np.array([[0.2, 0.8]]), ["neg", "pos"], 1)
+    [[('pos', 0.8)]]
+    """
+    order = np.argsort(-np.asarray(proba), axis=1, kind="stable")[:, :n]
+    return [[(class_names[j], float(row[j])) for j in columns] for row, columns in zip(np.asarray(proba), order)]

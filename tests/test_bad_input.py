@@ -345,7 +345,7 @@ def test_cli_bad_data_file_is_one_line_and_exit_2(tmp_path, capsys, name, role):
     [
         (["--level", "42"], r"error: Level 42 is out of range for compressor 'gzip' \(valid: 0\.\.9\)"),
         (["--compressor", "zstd", "--level", "99"], r"error: Level 99 is out of range for compressor 'zstd'"),
-        (["--k", "9"], r"error: n_neighbors=9 is larger than the training set \(4 texts\)"),
+        (["--k", "9"], r"error: --k 9 is larger than the training set \(4 texts\)"),
         (["--n-jobs", "0"], r"--n-jobs: 0 workers cannot run anything"),
         (["--tie-break", "oracle"], r"--tie-break: invalid choice: 'oracle'"),
         (["--compressor", "brotli"], r"--compressor: invalid choice: 'brotli'"),

@@ -168,7 +168,7 @@ def test_cli_predictions_equal_the_library(tmp_path, capsys):
     predicted = json.loads((tmp_path / "run.json").read_text())["predictions"]["predicted"]
     train = load_dataset("imdb-sample", n=40, seed=2)
     test = load_dataset("imdb-sample", "test", n=20, seed=2)
-    assert predicted == NCDClassifier(2).fit(train.texts, train.labels).predict(test.texts).tolist()
+    assert predicted == train.label_names(NCDClassifier(2).fit(train.texts, train.labels).predict(test.texts))
     assert capsys.readouterr().err == ""
 
 
@@ -181,7 +181,12 @@ def test_rerun_with_cache_dir_computes_nothing(tmp_path, capsys):
     assert second["report"]["kernel"]["n_pairs_computed"] == 0
     assert second["report"]["kernel"]["n_pairs_from_cache"] == 800
     assert second["predictions"] == first["predictions"]
-    assert "800 from cache" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "800 from cache" in captured.out
+    assert "computing" not in captured.err  # it computed nothing the second time
+    assert captured.err.count("800 NCD pairs (20 queries × 40 training texts), computed or read from --cache-dir") == 2
+    assert "0 pairs read from --cache-dir, 800 computed" in captured.err
+    assert "800 pairs read from --cache-dir, 0 computed" in captured.err
 
 
 def test_big_jobs_announce_an_estimate_from_a_measured_sample(monkeypatch, capsys):
@@ -294,13 +299,23 @@ def test_npc_errors_share_one_base():
     assert issubclass(InvalidInputError, ValueError) and issubclass(ClusterUnavailableError, ConnectionError)
 
 
-def test_stdout_closed_early_is_not_an_error_message():
-    """`npc datasets | head -1`: the reader goes away; npc stops quietly (exit 1, nothing on stderr)."""
+def test_stdout_closed_early_is_not_a_failure():
+    """`npc datasets | head -1`: the reader went away, as it chose; npc stops quietly (exit 0, nothing on
+    stderr), so that `set -o pipefail` scripts do not fail on it."""
     process = subprocess.Popen([sys.executable, "-m", "npc", "datasets"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     process.stdout.close()
-    assert process.wait(timeout=120) == 1
+    assert process.wait(timeout=120) == 0
     assert process.stderr.read() == ""
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_a_failure(monkeypatch, capsys):
+    def broken(*args, **kwargs):  # as a worker's pipe breaking would
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(NCDClassifier, "kneighbors", broken)
+    assert main(["classify", *SMALL, "-q"]) == 1
+    assert one_line_error(capsys.readouterr().err) == "npc classify: error: system error: Broken pipe"
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -373,7 +388,7 @@ def test_train_and_test_notes_name_the_split_once(tmp_path, capsys):
     (["--n-train", "5", "--n-per-class", "2"], "give --n-train or --n-per-class, not both"),
     (["--n-train", "0"], "expected a positive integer, got 0"),
     (["--compressor", "nope"], "invalid choice: 'nope'"),
-    (["--k", "50", "--n-train", "10"], "n_neighbors=50 is larger than the training set (10 texts)"),
+    (["--k", "50", "--n-train", "10"], "--k 50 is larger than the training set (10 texts)"),
     (["--test", "x", "--predict", "y"], "not allowed with argument"),
     (["--output", "no/such/folder/run.json"], "--output no/such/folder/run.json: its folder does not exist"),
 ])

@@ -223,6 +223,55 @@ def test_cli_without_a_reachable_cluster_says_so_in_one_line_and_exits_2(option,
     assert stderr.startswith(f"npc classify: error: {error}") and stderr.count("\n") == 1, stderr
 
 
+class NotAScheduler:
+    """A TCP server on loopback that is no Dask scheduler: it says nothing, or answers as HTTP does."""
+
+    HTTP_REPLY = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nBad Request"
+
+    def __init__(self, kind: str):
+        import socket
+        import threading
+
+        self.kind, self.connections = kind, []
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.address = f"tcp://127.0.0.1:{self.server.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:  # closed
+                return
+            self.connections.append(connection)  # kept open, as a server that keeps the connection alive
+            if self.kind == "http":
+                connection.recv(65536)
+                connection.sendall(self.HTTP_REPLY)
+
+    def close(self):
+        self.server.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("kind", ["silent", "http"])
+def test_cli_at_a_server_that_is_no_dask_scheduler_says_so_within_the_timeout(kind, monkeypatch, capsys):
+    """A listening server that never answers, or one that answers HTTP, is no Dask scheduler: exit 2 in one
+    line within the connection timeout (not a wait without end, nor "out of memory" from reading HTTP as Dask)."""
+    monkeypatch.setattr(npc._cluster, "CONNECT_TIMEOUT", 1)
+    server = NotAScheduler(kind)
+    try:
+        started = time.monotonic()
+        assert main(["classify", "--scheduler", server.address, "-q"]) == 2
+        assert time.monotonic() - started < 5
+    finally:
+        server.close()
+    stderr = capsys.readouterr().err
+    assert stderr.startswith(f"npc classify: error: --scheduler: no Dask scheduler at {server.address}"), stderr
+    assert stderr.count("\n") == 1, stderr
+
+
 def test_cli_without_dask_says_how_to_install_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail
     assert main(["classify", "--scheduler", "tcp://127.0.0.1:8786"]) == 2

@@ -3,8 +3,8 @@
 import pickle
 
 import numpy as np
-import pyzstd
 import pytest
+import pyzstd
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV

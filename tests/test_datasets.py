@@ -77,7 +77,7 @@ def test_few_shot_takes_n_per_class(tmp_path):
     sample = load_dataset("imdb-sample", "test", n_per_class=7, seed=1)
     assert sample.class_counts() == {"neg": 7, "pos": 7}
     write_named(tmp_path, "tiny", "train", ["a", "b", "c"], [0, 0, 1], ["x", "y"])
-    with pytest.raises(DatasetError, match=r"Class 'y' of tiny train has only 1 items; n_per_class=2"):
+    with pytest.raises(DatasetError, match=r"Class 'y' of tiny train has only 1 items, fewer than n_per_class=2"):
         load_dataset("tiny", n_per_class=2, data_dir=tmp_path)
 
 

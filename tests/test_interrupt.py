@@ -50,14 +50,14 @@ def _group_processes(group: int) -> list[str]:
     return found
 
 
-def _blocks_sigint(pid: int) -> bool:
-    """Whether the main thread of ``pid`` has SIGINT blocked (npc's first step)."""
+def _blocks(pid: int, signum: int) -> bool:
+    """Whether the main thread of ``pid`` has ``signum`` blocked (npc's first step)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return False
     blocked = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:")), 16)
-    return bool(blocked & (1 << (signal.SIGINT - 1)))
+    return bool(blocked & (1 << (signum - 1)))
 
 
 def _sigint_as_in_a_terminal() -> None:
@@ -70,8 +70,14 @@ def _sigint_as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _interrupt(env, delay: float, wait_for: str | None):
-    process = subprocess.Popen([sys.executable, "-m", "npc", "classify", "--n-jobs", "2"], env=env, text=True,
+def _interrupt(env, delay: float, wait_for: str | None, signum=signal.SIGINT, to_group=True, arguments=(),
+               ready=lambda: True):
+    """Run ``npc classify --n-jobs 2 ARGUMENTS``, send ``signum`` (to its process group, as a terminal does,
+    or to the process alone, as ``timeout`` does) ``delay`` s after ``wait_for`` appears on stderr (or after
+    npc took charge of the signal) and ``ready()``; return the exit code, stderr and the processes of the group
+    still alive."""
+    process = subprocess.Popen([sys.executable, "-m", "npc", "classify", "--n-jobs", "2", *arguments], env=env,
+                               text=True,
                                preexec_fn=_sigint_as_in_a_terminal,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     stderr, seen = [], threading.Event()
@@ -85,12 +91,15 @@ def _interrupt(env, delay: float, wait_for: str | None):
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     deadline = time.monotonic() + 30
-    while not _blocks_sigint(process.pid) and process.poll() is None and time.monotonic() < deadline:
+    while not _blocks(process.pid, signum) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
     if wait_for:
         assert seen.wait(60), "".join(stderr)
+    deadline = time.monotonic() + 60
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.01)
     time.sleep(delay)
-    os.killpg(process.pid, signal.SIGINT)
+    (os.killpg if to_group else os.kill)(process.pid, signum)
     returncode = process.wait(timeout=60)
     reader.join(10)
     deadline = time.monotonic() + 5
@@ -115,6 +124,46 @@ def test_every_interrupt_is_one_line_exit_130_and_no_worker_left(no_psutil, tmp_
         assert [line for line in lines if "interrupted" in line] == [expected], f"{when}:\n{stderr}"
         assert lines[-1] == expected, f"{when}:\n{stderr}"
         assert not left, f"{when}: processes left: {left}"
+
+
+@pytest.mark.parametrize("to_group", [False, True], ids=["to the process (timeout)", "to the group (scheduler)"])
+def test_sigterm_ends_like_ctrl_c_with_exit_143_keeping_finished_chunks(to_group, no_psutil, tmp_path):
+    env = dict(os.environ, PYTHONPATH=no_psutil, HF_DATASETS_OFFLINE="1", NPC_CACHE_DIR=str(tmp_path))
+    env.pop("NPC_DATA_DIR", None)
+    cache = tmp_path / "chunks"
+    returncode, stderr, left = _interrupt(env, 0.0, "NCD pairs (", signal.SIGTERM, to_group,
+                                          ["--cache-dir", str(cache)], ready=lambda: list(cache.rglob("*.npz")))
+    assert returncode == 143, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr and "warn" not in stderr.lower(), stderr
+    lines = [line for line in stderr.replace("\r", "\n").splitlines() if line.strip()]
+    assert lines[-1] == interrupted_message(cache, signal.SIGTERM) == (
+        f"npc: stopped by SIGTERM. Chunks finished so far are kept in {cache}; run the same command again to "
+        "resume from them."), stderr
+    assert not left, f"processes left: {left}"
+    assert list(cache.rglob("*.npz")), "no finished chunk was kept"
+
+
+def test_kill_9_of_npc_leaves_no_worker_or_resource_tracker_behind(tmp_path):
+    """SIGKILL (or the out-of-memory killer) gives npc no chance to stop its workers: they stop themselves."""
+    env = dict(os.environ, HF_DATASETS_OFFLINE="1", NPC_CACHE_DIR=str(tmp_path))
+    env.pop("NPC_DATA_DIR", None)
+    cache = tmp_path / "chunks"
+    process = subprocess.Popen([sys.executable, "-m", "npc", "classify", "--n-jobs", "2", "--cache-dir", str(cache)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(cache.rglob("*.npz")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    others = [line for line in _group_processes(process.pid) if not line.startswith(f"{process.pid} ")]
+    assert len(others) >= 2, others  # the workers (and resource trackers) are running
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while _group_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _group_processes(process.pid)
+    for line in left:  # do not leave them to the next test
+        os.kill(int(line.split()[0]), signal.SIGKILL)
+    assert not left, f"processes left: {left}"
 
 
 ROUTED = """

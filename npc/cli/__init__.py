@@ -6,7 +6,8 @@ vote from :meth:`NCDClassifier.predict_from_neighbors`, scores from :mod:`npc.ev
 Notes and progress go to stderr; the report (or the predicted labels) to stdout.
 
 Exit codes: 0 success; 2 the command cannot run as given (bad option, unknown or
-unavailable data set, missing column); 1 failure while running; 130 interrupted.
+unavailable data set, missing column); 1 failure while running; 130 interrupted (Ctrl-C), 143
+stopped by SIGTERM. Output cut short by its reader (``npc … | head -1``) is no failure: 0.
 Errors are one line on stderr (``NPC_DEBUG=1`` shows the traceback).
 
 One module per concern:

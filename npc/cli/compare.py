@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+import numpy as np
+
 from npc.cli import report
 from npc.cli.data import (
     DEFAULT_DATASET,
@@ -77,6 +79,10 @@ def run(options: argparse.Namespace) -> int:
           f"{source(train)} ({count(len(train), 'text')}); p vs best: McNemar's exact test on the same rows")
     print(format_comparison(result))
     if options.output:
+        # Class names in the JSON, as in every npc output.
+        named = test.label_names if class_names is not None else (lambda labels: np.asarray(labels).tolist())
+        rows = [{**row, "predicted": named(row["predicted"])} if "predicted" in row else row
+                for row in result["models"]]
         report.write_json(options.output, {
             **report.environment(),
             "config": {"argv": options.argv, "data": options.data, "test": options.test or options.data,
@@ -84,8 +90,8 @@ def run(options: argparse.Namespace) -> int:
                        "train_rows": train.rows.tolist(), "test_rows": test.rows.tolist(), "class_names": class_names,
                        "models": {name: model.get_params(deep=False) for name, model in models.items()},
                        "budget_seconds": options.budget},
-            "comparison": result,
-            "true": y_test,
+            "comparison": {**result, "models": rows},
+            "true": named(y_test),
             "wall_seconds": time.perf_counter() - started,
         })
         note(options, f"wrote {options.output}")

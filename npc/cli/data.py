@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from npc.cli.errors import UsageError
 from npc.cli.options import positive_int
+from npc.datasets import _looks_like_path as looks_like_path
 from npc.datasets import has_splits, load_dataset
 
-__all__ = ["DEFAULT_DATASET", "add_sample_arguments", "comparable_labels", "count", "describe", "load", "source"]
+__all__ = ["DEFAULT_DATASET", "add_sample_arguments", "check_data_dir", "check_exists", "comparable_labels", "count",
+           "describe", "load", "names_of", "source"]
 
 DEFAULT_DATASET = "imdb-sample"
+
+
+def check_data_dir(options) -> None:
+    """Refuse a ``--data-dir`` that is not a folder (it would be searched in vain, in silence)."""
+    if options.data_dir is not None and not Path(options.data_dir).expanduser().is_dir():
+        raise UsageError(f"--data-dir {options.data_dir}: no such folder")
+
+
+def check_exists(option: str, name_or_path) -> None:
+    """Refuse a file of ``option`` that does not exist, before any data is loaded.
+
+    ``--predict`` takes only files (or ``-``); other options also take data set names.
+    """
+    if name_or_path is None or name_or_path == "-" or Path(name_or_path).expanduser().exists():
+        return
+    if option == "--predict" or looks_like_path(name_or_path):
+        where = "" if Path(name_or_path).expanduser().is_absolute() else f" (relative to {Path.cwd()})"
+        raise UsageError(f"File not found: {name_or_path}{where}.")
 
 
 def load(options, source, split, n, n_per_class=None):
@@ -35,6 +57,12 @@ def count(n: int, noun: str) -> str:
 
 def describe(data) -> str:
     return f"{source(data)}: {count(len(data), 'text')}, {count(len(np.unique(data.labels)), 'class')}"
+
+
+def names_of(labels, class_names) -> list[str]:
+    """Class names of ``labels``: ids through ``class_names``, other labels as text."""
+    labels = np.asarray(labels).tolist()
+    return [class_names[label] for label in labels] if class_names is not None else [str(label) for label in labels]
 
 
 def comparable_labels(train, test):

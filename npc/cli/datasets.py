@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 
+from npc.cli.data import check_data_dir
 from npc.cli.errors import EXIT_OK
 from npc.cli.options import Command, add_common_arguments
 from npc.datasets import available_datasets, dataset_info, load_dataset
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    check_data_dir(options)
     if options.action == "info":
         return _info(options)
     local = available_datasets(options.data_dir)

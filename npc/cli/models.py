@@ -67,6 +67,8 @@ class Model:
     about: str
     build: Callable[[argparse.Namespace], object]
     options: tuple[str, ...] = ()
+    numba_kernels: str | None = None
+    """The module of the numba functions the model compiles on first use (cached after), if any."""
 
     @property
     def votes_among_neighbours(self) -> bool:
@@ -74,19 +76,19 @@ class Model:
 
 
 MODEL_OPTIONS = {"compressor": "gzip", "level": None, "k": 2, "tie_break": "nearest", "n_jobs": -1,
-                 "cache_dir": None}
+                 "cache_dir": None, "scheduler": None, "scheduler_file": None}
 """Options that only some models take (argparse ``dest`` -> default)."""
 
 _KNN = ("k", "tie_break")
 MODELS: dict[str, Model] = {
     "ncd": Model("k-nearest neighbours by normalized compression distance", _ncd_model,
-                 ("compressor", "level", *_KNN, "n_jobs", "cache_dir")),
+                 ("compressor", "level", *_KNN, "n_jobs", "cache_dir", "scheduler", "scheduler_file")),
     **{name: Model(f"scikit-learn baseline ({'cosine kNN' if name.endswith('-knn') else 'logistic regression'})",
                    _baseline_model(name), _KNN if name.endswith("-knn") else ()) for name in BASELINES},
     "compressor-classifier": Model("one zstd compressor primed per class; --level is zstd's",
                                    _compressor_classifier_model, ("level",)),
     "ppm": Model("a PPM model per class (npc.PPMClassifier): the class that codes the text in the fewest bits",
-                 _ppm_model),
+                 _ppm_model, numba_kernels="npc._ppm_kernel"),
 }
 """``--model`` name -> :class:`Model`."""
 
@@ -125,11 +127,13 @@ def models_help() -> str:
 def apply_model_options(options: argparse.Namespace) -> None:
     """Refuse options the chosen model does not take; fill in the defaults of those it does."""
     model = MODELS[options.model]
-    stray = [flag(name) for name in MODEL_OPTIONS if getattr(options, name) is not None and name not in model.options]
+    # A command without the cluster options (train, compare) has no such attribute.
+    stray = [flag(name) for name in MODEL_OPTIONS
+             if getattr(options, name, None) is not None and name not in model.options]
     if stray:
         takes = " ".join(map(flag, model.options)) or "none of them"
         raise UsageError(f"{', '.join(stray)} {'does' if len(stray) == 1 else 'do'} not apply to --model "
                          f"{options.model} (it takes {takes}; see npc {options.command} --help)")
     for name, default in MODEL_OPTIONS.items():
-        if getattr(options, name) is None:
+        if getattr(options, name, None) is None:
             setattr(options, name, default)

@@ -11,9 +11,10 @@ import numpy as np
 
 from npc import __version__
 from npc.classifier import NCDClassifier
+from npc.evaluation import top_classes
 
-__all__ = ["configuration", "duration", "environment", "format_cross_validation", "format_report", "kernel_summary",
-           "write_json"]
+__all__ = ["MAX_CLASSES_PRINTED", "configuration", "duration", "environment", "format_cross_validation",
+           "format_report", "kernel_summary", "predictions_report", "scores_report", "write_json"]
 
 
 def duration(seconds: float) -> str:
@@ -35,18 +36,58 @@ def kernel_summary(stats) -> dict | None:
             "cluster": stats.cluster}
 
 
+# Above this many classes the text report leaves the confusion matrix to the JSON.
+MAX_CLASSES_PRINTED = 20
+
+
+def scores_report(scores: dict, per_class: dict) -> dict:
+    """:func:`~npc.evaluation.score_predictions` with each class's precision, recall and F1, and the
+    confusion matrix, from :func:`~npc.evaluation.per_class_report` (the same classes, in order)."""
+    merged = [{**counts, **{key: entry[key] for key in ("precision", "recall", "f1")}}
+              for counts, entry in zip(scores["per_class"], per_class["per_class"], strict=True)]
+    return {**scores, "per_class": merged,
+            "confusion_matrix": {"classes": per_class["classes"], "matrix": per_class["confusion_matrix"]}}
+
+
+def predictions_report(labels: list[str], proba, class_names: list[str], top: int | None) -> dict:
+    """Each prediction's class name, its probability (None without probabilities) and, with
+    ``top``, the ``top`` most probable classes with theirs."""
+    report = {"predicted": labels, "probability": None}
+    if proba is not None:
+        column = {name: j for j, name in enumerate(class_names)}
+        report["probability"] = [float(row[column[label]]) for row, label in zip(proba, labels)]
+        if top:
+            report["top"] = [[{"label": name, "probability": p} for name, p in best]
+                             for best in top_classes(proba, class_names, top)]
+    return report
+
+
 def format_report(title: str, scores: dict, kernel: dict | None, wall_seconds: float) -> str:
+    """The text report of :func:`scores_report`: scores, the per-class table, the confusion matrix
+    (up to :data:`MAX_CLASSES_PRINTED` classes), the kernel's work and the wall time."""
     width = max([5] + [len(entry["name"]) for entry in scores["per_class"]])
     lines = [title, f"accuracy  {scores['accuracy']:.4f}", f"macro-F1  {scores['macro_f1']:.4f}",
-             f"{'class':<{width}}  {'support':>8}  {'predicted':>9}  {'correct':>8}"]
-    lines += [f"{e['name']:<{width}}  {e['support']:>8,}  {e['predicted']:>9,}  {e['correct']:>8,}"
-              for e in scores["per_class"]]
+             f"{'class':<{width}}  precision  recall      F1  {'support':>8}  {'predicted':>9}  {'correct':>8}"]
+    lines += [f"{e['name']:<{width}}  {e['precision']:>9.4f}  {e['recall']:.4f}  {e['f1']:.4f}  {e['support']:>8,}  "
+              f"{e['predicted']:>9,}  {e['correct']:>8,}" for e in scores["per_class"]]
+    if len(scores["per_class"]) <= MAX_CLASSES_PRINTED:
+        lines += _format_confusion(**scores["confusion_matrix"])
     if kernel is not None:
         speed = "" if kernel["pairs_per_second"] is None else f", {kernel['pairs_per_second']:,.0f} pairs/s"
         lines.append(f"pairs     {kernel['n_pairs_computed']:,} computed, {kernel['n_pairs_from_cache']:,} from "
                      f"cache, {kernel['seconds']:.1f} s{speed}")
     lines.append(f"wall time {wall_seconds:.1f} s")
     return "\n".join(lines)
+
+
+def _format_confusion(classes: list[str], matrix: list[list[int]]) -> list[str]:
+    """Rows ``i name`` (the true class), columns ``i`` (the predicted one)."""
+    rows = [f"{i} {name}" for i, name in enumerate(classes)]
+    label, cell = max(map(len, rows)), max(4, *(len(f"{value:,}") for row in matrix for value in row))
+    lines = ["confusion matrix (rows: true class, columns: predicted)",
+             " " * label + "".join(f"  {i:>{cell}}" for i in range(len(classes)))]
+    lines += [f"{row:<{label}}" + "".join(f"  {value:>{cell},}" for value in values) for row, values in zip(rows, matrix)]
+    return lines
 
 
 def format_cross_validation(summary: dict) -> str:

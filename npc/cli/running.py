@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
+from pathlib import Path
 
+import numpy as np
 from joblib import effective_n_jobs, parallel_config
 
 from npc.classifier import NCDClassifier
 from npc.cli.errors import UsageError
+from npc.cli.models import MODELS
 from npc.cli.options import note
 from npc.cli.report import duration
 from npc.model_selection import NCDClassifierCV
 
-__all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "cross_validation", "on_cluster", "predict"]
+__all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "announce_compilation", "cross_validation", "on_cluster",
+           "predict", "uncompiled_kernels"]
 
 # Above this many pairs, time a small sample first and announce the estimated duration.
 ESTIMATE_ABOVE_PAIRS = 1_000_000
@@ -25,7 +30,9 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
     """Say how many pairs the job computes and, for big jobs, how long a measured sample predicts."""
     n_queries, n_references = len(texts), clf.n_samples_fit_
     n_pairs = n_queries * n_references
-    message = f"computing {n_pairs:,} NCD pairs ({n_queries:,} queries × {n_references:,} training texts)"
+    message = f"{n_pairs:,} NCD pairs ({n_queries:,} queries × {n_references:,} training texts)"
+    # how many are in the cache is known only when the kernel opens it: said after the job
+    message = f"{message}, computed or read from --cache-dir" if options.cache_dir else f"computing {message}"
     if n_pairs >= ESTIMATE_ABOVE_PAIRS:
         per_pair = clf.seconds_per_pair(texts, n_queries=SAMPLE_QUERIES, n_references=SAMPLE_REFERENCES)
         sample = min(n_queries, SAMPLE_QUERIES) * min(n_references, SAMPLE_REFERENCES)
@@ -35,20 +42,57 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
         load, cores = os.getloadavg()[0], os.cpu_count() or 1
         if load > cores:
             message += f" if the cores were free (load average {load:.1f} on {cores} cores: expect longer)"
-        if options.cache_dir:
-            message += " (chunks already in --cache-dir are skipped)"
     note(options, message)
 
 
+def uncompiled_kernels(module) -> list[str]:
+    """The numba functions of ``module`` that the next call compiles: no fresh on-disk cache index.
+
+    Functions inlined into others (``inline="always"``) are never cached on their own and
+    are left out; a function numba cannot cache counts as uncompiled.
+    """
+    from numba.core.dispatcher import Dispatcher
+
+    source = Path(module.__file__).stat().st_mtime
+    uncompiled = []
+    for name, function in vars(module).items():
+        if not isinstance(function, Dispatcher) or function.targetoptions.get("inline") == "always":
+            continue
+        index = getattr(getattr(function._cache, "_cache_file", None), "_index_path", None)
+        if index is None or not Path(index).is_file() or Path(index).stat().st_mtime < source:
+            uncompiled.append(name)
+    return uncompiled
+
+
+def announce_compilation(options, name: str) -> None:
+    """One note before a model's numba kernels compile (the first run on a machine), else nothing."""
+    module = MODELS[name].numba_kernels
+    if module is not None and uncompiled_kernels(importlib.import_module(module)):
+        note(options, f"note: compiling the {name.upper()} kernel (numba) on its first run here: about 5-20 s, "
+                      "once; later runs reuse it")
+
+
 def predict(options, model, texts):
-    """Predicted labels and the kernel's statistics (None for models without a kernel)."""
+    """Predicted labels, their class probabilities and the kernel's statistics.
+
+    The probabilities (columns in the order of ``model.classes_``) are None for a model
+    without them, the statistics for a model without the NCD kernel.
+    """
     if isinstance(model, NCDClassifierCV):
         model = model.best_estimator_
-    if not isinstance(model, NCDClassifier):
-        return model.predict(texts), None
-    _announce_job(options, model, texts)
-    distances, indices, stats = model.kneighbors(texts, return_stats=True)
-    return model.predict_from_neighbors(distances, indices)[0], stats
+    if isinstance(model, NCDClassifier):
+        _announce_job(options, model, texts)
+        distances, indices, stats = model.kneighbors(texts, return_stats=True)
+        if options.cache_dir:
+            note(options, f"{stats.n_pairs - stats.n_pairs_computed:,} pairs read from --cache-dir, "
+                          f"{stats.n_pairs_computed:,} computed")
+        return *model.predict_from_neighbors(distances, indices), stats
+    if hasattr(model, "predict_from_neighbors"):  # the kNN baselines: labels and votes from one search
+        return *model.predict_from_neighbors(*model.kneighbors(texts)), None
+    if hasattr(model, "predict_proba"):  # predict is the most probable class (one computation, not two)
+        proba = model.predict_proba(texts)
+        return model.classes_[np.argmax(proba, axis=1)], proba, None
+    return model.predict(texts), None, None
 
 
 def cross_validation(model) -> dict | None:
