@@ -100,6 +100,15 @@ def test_instance_passes_through_and_level_overrides():
     assert get_compressor(compressor, 7).level == 7
 
 
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    """The compressor registry, restored after the test (a test's compressors must not leak)."""
+    import npc.compressors
+
+    monkeypatch.setattr(npc.compressors, "_REGISTRY", dict(npc.compressors._REGISTRY))
+
+
+@pytest.mark.usefixtures("scratch_registry")
 def test_register_user_compressor(distinct_bytes):
     register_compressor("test-distinct", type(distinct_bytes), force=True)
     assert get_compressor("test-distinct").compressed_size(b"abca") == 3
@@ -109,6 +118,7 @@ def test_register_user_compressor(distinct_bytes):
         register_compressor("test-other", 42)
 
 
+@pytest.mark.usefixtures("scratch_registry")
 def test_factory_must_return_a_compressor():
     register_compressor("test-bad-factory", lambda level=None: "nope", force=True)
     with pytest.raises(TypeError, match="not a Compressor"):
