@@ -150,9 +150,15 @@ def test_readme_links_every_doc():
     assert [path.name for path in DOCUMENTS[1:] if f"(docs/{path.name})" not in readme] == []
 
 
-def test_readme_which_model_table_is_the_committed_comparison():
-    """The README's "Which model?" table is results/compare_imdb-sample.md's, line for line (regenerate both)."""
-    table = [line for line in (ROOT / "results" / "compare_imdb-sample.md").read_text().splitlines()
-             if line.startswith("|")]
-    readme = (ROOT / "README.md").read_text()
-    assert len(table) > 2 and "\n".join(table) in readme
+COMPARISONS = sorted((ROOT / "results").glob("compare_*.md"))
+
+
+def test_readme_shows_the_comparisons():
+    assert {path.name for path in COMPARISONS} >= {"compare_imdb-sample.md", "compare_r8.md"}
+
+
+@pytest.mark.parametrize("comparison", COMPARISONS, ids=lambda path: path.name)
+def test_readme_which_model_tables_are_the_committed_comparisons(comparison):
+    """Each "Which model?" table is its results file's, line for line: regenerate both together."""
+    table = [line for line in comparison.read_text().splitlines() if line.startswith("|")]
+    assert len(table) > 2 and "\n".join(table) in (ROOT / "README.md").read_text()
