@@ -1,6 +1,6 @@
 """npc: compression-based text classification with the normalized compression distance.
 
-Everything a user needs is importable from here; see the README's "How npc is built"
+Everything a user needs is importable from here; see docs/architecture.md ("How npc is built")
 for which module holds what.
 """
 
@@ -9,7 +9,7 @@ import os
 
 __version__ = "0.1.0"
 
-# Every public name and the module that defines it, grouped as the README presents them.
+# Every public name and the module that defines it, grouped as docs/library.md presents them.
 # Everything loads on first use: the estimators bring in scikit-learn (~1 s and ~100 MB)
 # and the data sets pyarrow, which the kernel's worker processes (they import npc to run
 # their tasks) do not need; and `import npc` itself stays instant, so the `npc` command can

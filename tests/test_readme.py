@@ -1,4 +1,5 @@
-"""The README's commands run as written: every ```bash block, from a fresh copy of the repository.
+"""The documented commands run as written: every ```bash block of README.md and docs/*.md, from a
+fresh copy of the repository.
 
 A fresh copy is the repository's tracked files (``git ls-files``, as a clone would have them,
 with their working-tree content) in a temporary folder; nothing untracked (caches, run
@@ -12,7 +13,7 @@ folders) comes along. Each command line runs in bash from that folder, with ``np
   COMMAND runs, and a ``pip install`` line alone is skipped;
 - ``python -m pytest``: the test suite itself, which holds this test.
 
-The README's examples of the user's own files (``train.csv``/``test.csv`` with columns
+The documents' examples of the user's own files (``train.csv``/``test.csv`` with columns
 ``body`` and ``tag``, a ``reviews/`` folder of class folders, ``new.txt``) get small
 stand-in files, written here.
 """
@@ -27,15 +28,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```bash\n(.*?)^```", re.DOTALL | re.MULTILINE)
 LONG = re.compile(r"#\s*long:")
 ON_A_CLUSTER = re.compile(r"#\s*on a cluster:")
 
 
-def readme_commands() -> list[str]:
-    """Every command line of the README's bash blocks, in order (trailing comments kept)."""
-    return [line for block in BLOCK.findall((ROOT / "README.md").read_text())
+def commands_of(document: Path) -> list[str]:
+    """Every command line of a document's bash blocks, in order (trailing comments kept)."""
+    return [line for block in BLOCK.findall(document.read_text())
             for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def documented_commands() -> list[str]:
+    """The command lines of the README, then of docs/*.md in name order."""
+    return [command for document in DOCUMENTS for command in commands_of(document)]
 
 
 def runnable(command: str) -> str | None:
@@ -52,23 +59,24 @@ def runnable(command: str) -> str | None:
 
 
 def to_run() -> list[str]:
-    """The runnable commands, each once (``npc classify`` appears twice)."""
+    """The runnable commands, each once, in document order."""
     commands = []
-    for command in map(runnable, readme_commands()):
+    for command in map(runnable, documented_commands()):
         if command is not None and command not in commands:
             commands.append(command)
     return commands
 
 
-def test_readme_lists_commands_and_marks_the_long_ones():
-    commands = readme_commands()
+def test_documents_list_commands_and_mark_the_long_ones():
+    assert all(commands_of(document) for document in DOCUMENTS if document.name in ("README.md", "cli.md"))
+    commands = documented_commands()
     assert any(command.startswith("npc classify") for command in commands)
     assert any(runnable(command) is None and LONG.search(command) for command in commands)
     # the imdb run with --cache-dir is 625 million pairs: it must carry the mark
     assert all(LONG.search(command) for command in commands if "--train imdb --cache-dir" in command)
     assert all(ON_A_CLUSTER.search(command) for command in commands
                if command.startswith("dask ") or "--scheduler" in command)
-    assert SLOW <= set(to_run())  # the slow mark follows the README's commands
+    assert SLOW <= set(to_run())  # the slow mark follows the documented commands
 
 
 def _fresh_copy(destination: Path) -> Path:
@@ -97,7 +105,7 @@ def _stand_in_files(folder: Path) -> None:
 @pytest.fixture(scope="module")
 def fresh_copy(tmp_path_factory):
     if not os.environ.get("NPC_DATA_DIR"):
-        pytest.skip("the README's commands read the real data sets: set NPC_DATA_DIR")
+        pytest.skip("the documented commands read the real data sets: set NPC_DATA_DIR")
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs git and a git checkout to make a fresh copy")
     copy = _fresh_copy(tmp_path_factory.mktemp("fresh_copy"))
@@ -118,9 +126,39 @@ SLOW = {"npc classify", "npc classify --train imdb --predict new.txt > labels.tx
 
 @pytest.mark.parametrize("command", [pytest.param(command, marks=pytest.mark.slow) if command in SLOW else command
                                      for command in to_run()])
-def test_readme_command_runs_as_written(command, fresh_copy):
+def test_documented_command_runs_as_written(command, fresh_copy):
     copy, env = fresh_copy
     done = subprocess.run(["bash", "-c", command], cwd=copy, env=env, capture_output=True, text=True,
                           timeout=180)
     assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
     assert "Traceback" not in done.stderr, done.stderr
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.relative_to(ROOT).as_posix())
+def test_document_links_lead_to_files(document):
+    targets = [target.split("#")[0] for target in LINK.findall(document.read_text())
+               if not re.match(r"[a-z]+:", target) and not target.startswith("#")]
+    missing = [target for target in targets if not (document.parent / target).exists()]
+    assert not missing, f"{document.name} links to missing files: {missing}"
+
+
+def test_readme_links_every_doc():
+    readme = (ROOT / "README.md").read_text()
+    assert [path.name for path in DOCUMENTS[1:] if f"(docs/{path.name})" not in readme] == []
+
+
+COMPARISONS = sorted((ROOT / "results").glob("compare_*.md"))
+
+
+def test_readme_shows_the_comparisons():
+    assert {path.name for path in COMPARISONS} >= {"compare_imdb-sample.md", "compare_r8.md"}
+
+
+@pytest.mark.parametrize("comparison", COMPARISONS, ids=lambda path: path.name)
+def test_readme_which_model_tables_are_the_committed_comparisons(comparison):
+    """Each "Which model?" table is its results file's, line for line: regenerate both together."""
+    table = [line for line in comparison.read_text().splitlines() if line.startswith("|")]
+    assert len(table) > 2 and "\n".join(table) in (ROOT / "README.md").read_text()
