@@ -555,7 +555,11 @@ def _cli_agreement(nb, cli_run: dict) -> str:
         raise ValueError(f"{CLI_SPOT_CHECK} is not the default `npc classify --train imdb` setting: {setting}.")
     position = {row: i for i, row in enumerate(nb.test_index.tolist())}
     rows = [position[row] for row in cli_run["predictions"]["rows"]]
-    agree = int(np.sum(nb.predict(2)[rows] == np.asarray(cli_run["predictions"]["predicted"])))
+    expected = nb.predict(2)[rows]
+    class_names = cli_run["config"]["train"].get("class_names")
+    if class_names is not None and isinstance(cli_run["predictions"]["predicted"][0], str):
+        expected = np.asarray(class_names)[expected]  # npc names the classes in its output since 0318f62
+    agree = int(np.sum(expected == np.asarray(cli_run["predictions"]["predicted"])))
     command = "npc " + " ".join(cli_run["config"]["argv"])
     verdict = "agrees with" if agree == len(rows) else f"disagrees on {len(rows) - agree} reviews with"
     return (f"The command-line default {verdict} this run file: `{command}` (full training split, "
