@@ -50,6 +50,7 @@ __all__ = [
     "available_datasets",
     "dataset_info",
     "has_splits",
+    "hub_datasets",
     "load_dataset",
     "load_texts",
     "per_class_rows",
@@ -190,6 +191,11 @@ def load_texts(path, *, text_column: str = "text") -> list[str]:
     if kind is None:
         return split_lines(read_text(path))
     return read_table(path, kind, text_column, None)[0]
+
+
+def hub_datasets() -> list[str]:
+    """Names of the data sets npc fetches from the Hugging Face hub when online (then caches)."""
+    return sorted(HUB_SOURCES)
 
 
 def has_splits(name_or_path) -> bool:
@@ -418,7 +424,8 @@ def _per_class_rows(labels, n_per_class: int, seed: int, name: str, split: str, 
     if short:
         label, count = short[0]
         shown = class_names[label] if class_names is not None else label
-        raise DatasetError(f"Class {shown!r} of {name} {split} has only {count} items, fewer than n_per_class={n_per_class}.")
+        raise DatasetError(f"Class {shown!r} of {name} {split} has only {count} items, "
+                           f"fewer than n_per_class={n_per_class}.")
     return per_class_rows(labels, n_per_class, seed)
 
 

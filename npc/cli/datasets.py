@@ -9,7 +9,7 @@ import numpy as np
 from npc.cli.data import check_data_dir
 from npc.cli.errors import EXIT_OK
 from npc.cli.options import Command, add_common_arguments
-from npc.datasets import available_datasets, dataset_info, load_dataset
+from npc.datasets import available_datasets, dataset_info, hub_datasets, load_dataset
 from npc.evaluation import shared_texts
 
 __all__ = ["COMMAND"]
@@ -36,10 +36,8 @@ def run(options: argparse.Namespace) -> int:
         classes = len(entry["class_names"]) if entry["class_names"] else "?"
         print(f"{entry['name']:<20} {counts[0]:>8} {counts[1]:>10} {counts[2]:>8} {classes:>7}  "
               f"{entry['location']} ({entry['path']})")
-    from npc._hub import HUB_SOURCES
-
     names = {entry["name"]: entry for entry in local}
-    remote = [name for name in sorted(HUB_SOURCES)
+    remote = [name for name in hub_datasets()
               if name not in names or not {"train", "test"} <= set(names[name]["splits"])]
     print(f"\nfrom the Hugging Face hub when online (then cached): {', '.join(remote)}")
     return EXIT_OK

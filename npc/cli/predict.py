@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from npc.cache import atomic_write
 from npc.classifier import NCDClassifier
 from npc.cli.data import count
 from npc.cli.errors import EXIT_OK, UsageError
@@ -70,9 +72,8 @@ def _rows(labels, proba, classes, top: int | None) -> list[dict]:
 
 
 def _write(path: Path, records: list[dict]) -> None:
-    partial = path.with_name(path.name + ".partial")
     delimiter = OUTPUT_SUFFIXES[path.suffix.lower()]
-    with open(partial, "w", newline="", encoding="utf-8") as handle:
+    with io.StringIO(newline="") as handle:
         if delimiter is None:
             handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
         else:
@@ -84,7 +85,7 @@ def _write(path: Path, records: list[dict]) -> None:
                               *(cell for best in record.get("top", [])
                                 for cell in (best["label"], best["probability"]))]
                              for record in records)
-    partial.replace(path)
+        atomic_write(path, handle.getvalue())
 
 
 def _print(records: list[dict]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from npc import __version__
+from npc.cache import atomic_write
 from npc.classifier import NCDClassifier
 from npc.evaluation import top_classes
 
@@ -86,7 +87,8 @@ def _format_confusion(classes: list[str], matrix: list[list[int]]) -> list[str]:
     label, cell = max(map(len, rows)), max(4, *(len(f"{value:,}") for row in matrix for value in row))
     lines = ["confusion matrix (rows: true class, columns: predicted)",
              " " * label + "".join(f"  {i:>{cell}}" for i in range(len(classes)))]
-    lines += [f"{row:<{label}}" + "".join(f"  {value:>{cell},}" for value in values) for row, values in zip(rows, matrix)]
+    lines += [f"{row:<{label}}" + "".join(f"  {value:>{cell},}" for value in values)
+              for row, values in zip(rows, matrix)]
     return lines
 
 
@@ -125,11 +127,8 @@ def environment() -> dict:
 
 
 def write_json(path, payload: dict) -> None:
-    """Write ``payload`` to ``path`` whole or not at all (through ``PATH.partial``)."""
-    path = Path(path).expanduser()
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(payload, indent=1, default=_json_value) + "\n")
-    partial.replace(path)
+    """Write ``payload`` to ``path`` whole or not at all (npc's one atomic writer)."""
+    atomic_write(Path(path).expanduser(), json.dumps(payload, indent=1, default=_json_value) + "\n")
 
 
 def _json_value(value):
