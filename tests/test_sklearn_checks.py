@@ -81,6 +81,11 @@ class TextAdapter(ClassifierMixin, BaseEstimator):
         texts = self._texts(X)
         return self.estimator_.predict_proba(texts)
 
+    @available_if(_inner_has("decision_function"))
+    def decision_function(self, X):
+        texts = self._texts(X)
+        return self.estimator_.decision_function(texts)
+
 
 class TransformerTextAdapter(TransformerMixin, BaseEstimator):
     """The npc transformer ``estimator`` on numeric rows turned into texts."""
