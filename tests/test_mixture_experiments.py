@@ -19,5 +19,5 @@ def test_choose_takes_the_best_mean_then_fewer_sources_then_candidate_order():
     results = [{"mixtures": {"a": 0.75, "b": 0.5, "a+b": 1.0, "a+c": 1.0}},
                {"mixtures": {"a": 0.75, "b": 1.0, "a+b": 0.5, "a+c": 0.25}}]
     assert choose(results) == "a"  # a, b and a+b tie at 0.75: single sources first, then the first candidate
-    results[0]["mixtures"]["a+c"] = 1.0
+    results[1]["mixtures"]["a+c"] = 0.75
     assert choose(results) == "a+c"
