@@ -13,7 +13,7 @@ files present. Accuracy only: no timings.
 
 Usage::
 
-    NPC_DATA_DIR=/path/to/data python -m experiments.mixture_test [--datasets r8 ...] [--max-train 10000]
+    NPC_DATA_DIR=/path/to/data python -m experiments.mixture_test [--datasets r8 ...] [--max-train 12500]
 """
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ def mcnemar_p(first_correct: np.ndarray, second_correct: np.ndarray) -> float:
     return 1.0 if discordant == 0 else float(binomtest(first_only, discordant, 0.5).pvalue)
 
 
-def run(dataset: str, max_train: int, command: str) -> dict:
+def run(dataset: str, max_train: int | None, command: str) -> dict:
     """Fit both models on the training rows, predict every test row, return the record."""
-    rows = stratified_rows(dataset, "train", max_train, seed=0)
     train_texts, train_labels = load_split(dataset, "train")
+    rows = stratified_rows(dataset, "train", max_train or len(train_labels), seed=0)
     texts, labels = [train_texts[i] for i in rows], np.asarray(train_labels)[rows]
     test_texts, test_labels = load_split(dataset, "test")
     test_labels = np.asarray(test_labels)
@@ -104,7 +104,7 @@ def summarise() -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
-    parser.add_argument("--max-train", type=int, default=10000, help="training texts at most (stratified sample)")
+    parser.add_argument("--max-train", type=int, help="training texts at most (stratified sample; default: all)")
     args = parser.parse_args(argv)
     command = "python -m experiments.mixture_test " + " ".join(argv if argv is not None else sys.argv[1:])
     warnings.filterwarnings("ignore", "The least populated class", UserWarning)

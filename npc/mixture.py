@@ -23,14 +23,17 @@ __all__ = ["CodeLengthMixer", "default_sources", "fit_mixture", "mixed_logits", 
 
 
 def default_sources() -> list:
-    """The sources of ``CodeLengthMixer()``: byte PPM of orders 2 to 5.
+    """The sources of ``CodeLengthMixer()``: byte PPM of orders 2, 3 and 4, and one zstd compressor per class.
 
-    Chosen on held-out folds of the training splits of R8, R52, Ohsumed, 20 Newsgroups
-    and IMDb (``python -m experiments.select_mixture``, results/mixture_selection.md).
+    Chosen on held-out folds of samples of the training splits of R8, R52, Ohsumed,
+    20 Newsgroups and IMDb (``python -m experiments.select_mixture``,
+    results/mixture_selection.md): the best mean accuracy of every set of byte PPM orders
+    2-5 and CompressorClassifier.
     """
+    from npc.compressor_classifier import CompressorClassifier
     from npc.ppm import PPMClassifier
 
-    return [PPMClassifier(order) for order in (2, 3, 4, 5)]
+    return [PPMClassifier(2), PPMClassifier(3), PPMClassifier(4), CompressorClassifier()]
 
 
 class CodeLengthMixer(TextInputMixin, ClassifierMixin, BaseEstimator):
