@@ -289,7 +289,7 @@ def fit_mixture(bits: np.ndarray, lengths: np.ndarray, codes: np.ndarray, *, alp
     class_bias : ndarray of shape (n_classes,)
     n_iter : int
     """
-    n_samples, n_sources, n_classes = bits.shape
+    _, n_sources, n_classes = bits.shape
     features = _features(bits, lengths)
     scale = features.reshape(-1, 2 * n_sources).std(axis=0)
     scale[scale == 0] = 1.0

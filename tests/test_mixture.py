@@ -8,8 +8,15 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold
 
 from npc import CodeLengthMixer, CompressorClassifier, PPMClassifier
-from npc.mixture import (_features, _fold_code_lengths, _loss_and_gradient, fit_mixture, mixed_logits,
-                         out_of_fold_code_lengths, text_lengths)
+from npc.mixture import (
+    _features,
+    _fold_code_lengths,
+    _loss_and_gradient,
+    fit_mixture,
+    mixed_logits,
+    out_of_fold_code_lengths,
+    text_lengths,
+)
 from tests.conftest import read_split
 
 
@@ -56,7 +63,7 @@ def test_gradient_matches_finite_differences():
 
 
 def test_fit_recovers_a_planted_weight():
-    texts, codes, bits, lengths = planted(6000, [0.3, 0.0], [0.0, 0.0], [0.0, 0.5, -0.5])
+    _, codes, bits, lengths = planted(6000, [0.3, 0.0], [0.0, 0.0], [0.0, 0.5, -0.5])
     weights, length_weights, bias, _ = fit_mixture(bits, lengths, codes, alpha=0.0)
     assert abs(weights[0] - 0.3) < 0.03 and abs(weights[1]) < 0.03
     assert np.all(np.abs(length_weights) < 5) and np.allclose(bias, [0, 0.5, -0.5], atol=0.15)
