@@ -187,6 +187,10 @@ def main(argv=None) -> int:
     return 0
 
 
+def pct(share: float) -> str:
+    return f"{100 * share:.1f}"
+
+
 def write(record: dict) -> None:
     """``results/mixture_selection.{json,md}``."""
     RESULTS_DIR.mkdir(exist_ok=True)
@@ -194,7 +198,6 @@ def write(record: dict) -> None:
     sets = record["datasets"]
     names = list(sets[0]["alone"])
     keys = sorted(sets[0]["mixtures"], key=lambda k: -np.mean([s["mixtures"][k] for s in sets]))
-    pct = lambda x: f"{100 * x:.1f}"
     alone = [[name] + [pct(s["alone"][name]) for s in sets] + [pct(np.mean([s["alone"][name] for s in sets]))]
              for name in names]
     mixed = [[key + (" **(chosen)**" if key == record["chosen"] else "")] + [pct(s["mixtures"][key]) for s in sets]

@@ -8,14 +8,18 @@ __all__ = ["centred_scores"]
 
 
 def centred_scores(bits: np.ndarray) -> np.ndarray:
-    """Minus ``bits`` centred per row, as scikit-learn's ``decision_function`` (one column for two classes).
+    """Minus ``bits`` centred per row, as scikit-learn's ``decision_function``.
+
+    For two classes, one column as scikit-learn's binary classifiers give: the second
+    class's score, the first class's bits minus the second's (as ``PPMClassifier``'s).
 
     Examples
     --------
     >>> centred_scores(np.array([[10.0, 14.0, 12.0]])).tolist()
     [[2.0, -2.0, 0.0]]
     >>> centred_scores(np.array([[10.0, 14.0]])).tolist()
-    [-2.0]
+    [-4.0]
     """
-    scores = bits.mean(axis=1, keepdims=True) - bits
-    return scores[:, 1] if scores.shape[1] == 2 else scores
+    if bits.shape[1] == 2:
+        return bits[:, 0] - bits[:, 1]
+    return bits.mean(axis=1, keepdims=True) - bits

@@ -71,7 +71,7 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
 
     ``code_lengths`` is ``8 * class_sizes``: the bits of the whole zstd frame, header
     included. ``decision_function`` is minus the code lengths, centred per row (for two
-    classes, the column of ``classes_[1]``: half the bits the first class spends more).
+    classes, one column: the bits the first class spends more than the second).
 
     ``partial_fit`` appends each batch's texts to the primes in the order they arrive,
     dealing them round-robin as ``fit`` does, so any sequence of batches gives the primes
@@ -155,7 +155,8 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
             self.class_count_ = np.zeros(len(self.classes_), dtype=np.int64)
         unknown = ~np.isin(labels, self.classes_)
         if unknown.any():
-            raise InvalidInputError(f"y[{np.flatnonzero(unknown)[0]}] = {labels[unknown].tolist()[0]!r} is not one of the "
+            first = np.flatnonzero(unknown)[0]
+            raise InvalidInputError(f"y[{first}] = {labels[first].tolist()!r} is not one of the "
                                     f"classes {self.classes_.tolist()}; declare every class with `classes` "
                                     "on the first call.")
         self._learn(corpus.items, np.searchsorted(self.classes_, labels))
@@ -235,7 +236,7 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         return 8.0 * self.class_sizes(X)
 
     def decision_function(self, X):
-        """Minus the code lengths, centred per row (for two classes: the column of ``classes_[1]``).
+        """Minus the code lengths, centred per row (for two classes: the first class's bits minus the second's).
 
         Returns
         -------

@@ -19,7 +19,8 @@ from npc._code_lengths import centred_scores
 from npc._tags import TextInputMixin
 from npc._validation import InvalidInputError, check_labels, check_texts
 
-__all__ = ["CodeLengthMixer", "default_sources", "fit_mixture", "mixed_logits", "out_of_fold_code_lengths", "text_lengths"]
+__all__ = ["CodeLengthMixer", "default_sources", "fit_mixture", "mixed_logits", "out_of_fold_code_lengths",
+           "text_lengths"]
 
 
 def default_sources() -> list:
@@ -99,7 +100,7 @@ class CodeLengthMixer(TextInputMixin, ClassifierMixin, BaseEstimator):
 
     ``predict`` returns the class of the largest logit (the first in ``classes_`` on a
     tie), i.e. ``classes_[argmax(predict_proba)]``; ``decision_function`` is the logits
-    centred per row (for two classes, the column of ``classes_[1]``).
+    centred per row (for two classes, one column: the log-odds of ``classes_[1]``).
 
     With ``w = ln 2`` for one source and every other parameter 0 the mixture is that
     source's own posterior. The same mixture of PPM orders and token models was proposed
@@ -184,7 +185,7 @@ class CodeLengthMixer(TextInputMixin, ClassifierMixin, BaseEstimator):
                             self.class_bias_)
 
     def decision_function(self, X):
-        """The mixed logits centred per row (for two classes: the column of ``classes_[1]``)."""
+        """The mixed logits centred per row (for two classes: the log-odds of ``classes_[1]``)."""
         return centred_scores(-self._logits(X))
 
     def predict_proba(self, X):

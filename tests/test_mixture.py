@@ -131,6 +131,8 @@ def test_two_classes_give_one_decision_column_and_clones_keep_parameters(r8_mixe
     scores = mixer.decision_function(["a cat", "stocks"])
     assert scores.shape == (2,)
     assert np.array_equal(mixer.classes_[(scores > 0).astype(int)], mixer.predict(["a cat", "stocks"]))
+    proba = mixer.predict_proba(["a cat", "stocks"])
+    assert np.allclose(scores, np.log(proba[:, 1] / proba[:, 0]))  # the log-odds of classes_[1]
     assert clone(r8_mixer[0]).get_params()["cv"] == 3
 
 
