@@ -3,8 +3,9 @@
 For each data set (R8, R52, Ohsumed, 20 Newsgroups, IMDb) a stratified sample of the
 training split (``--max-train`` texts, seed 0; never a test row) is cut into 5 stratified
 folds. Every candidate source (byte PPM of orders 2-5, CompressorClassifier, and the token
-PPM when PPMClassifier has one) gives each text's out-of-fold code lengths (fitted on the
-other four folds; cached, so an interrupted run resumes). Then, for every non-empty set of
+PPM ``TokenPPMClassifier()``: hashed words and word bigrams, each once per text) gives each
+text's out-of-fold code lengths (fitted on the other four folds; cached, so an interrupted
+run resumes). Then, for every non-empty set of
 sources, the mixture's weights are fitted on the out-of-fold code lengths of four folds and
 it predicts the fifth, rotating over the folds: the held-out accuracy of that set. (The
 weights of a rotation are fitted on code lengths from models that saw the held-out fold's
@@ -49,6 +50,7 @@ from npc.mixture import (
     text_lengths,
 )
 from npc.ppm import PPMClassifier
+from npc.token_ppm import TokenPPMClassifier
 from npc.vote import vote
 
 DATASETS = ("r8", "r52", "ohsumed", "20news", "imdb")
@@ -59,11 +61,10 @@ NEIGHBOURS = (1, 3)
 
 
 def candidates() -> dict:
-    """Name -> unfitted source; the token PPM only when PPMClassifier has a ``tokens`` parameter."""
+    """Name -> unfitted source."""
     found = {f"ppm{order}": PPMClassifier(order) for order in (2, 3, 4, 5)}
     found["zstd"] = CompressorClassifier()
-    if "tokens" in PPMClassifier().get_params():
-        found["token"] = PPMClassifier(tokens=True)
+    found["token"] = TokenPPMClassifier()
     return found
 
 
