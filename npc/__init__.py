@@ -22,6 +22,7 @@ _LAZY = {
     "CompressorClassifier": "npc.compressor_classifier",
     "PPMClassifier": "npc.ppm",
     "TokenPPMClassifier": "npc.token_ppm",
+    "CodeLengthMixer": "npc.mixture",
     # baselines
     **dict.fromkeys(["CosineKNNClassifier", "tfidf_logistic_regression", "make_baseline"], "npc.baselines"),
     # kernel

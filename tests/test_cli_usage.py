@@ -67,7 +67,8 @@ def test_test_options_with_predict_are_refused_not_ignored(option, tmp_path, cap
 
 
 @pytest.mark.parametrize("arguments, message", [
-    (["--model", "compressor-classifier", "--level", "99"], "--level must be an int in the range [-131072, 22]; got 99."),
+    (["--model", "compressor-classifier", "--level", "99"],
+     "--level must be an int in the range [-131072, 22]; got 99."),
     (["--k", "30", "--n-train", "20"], "--k 30 is larger than the training set (20 texts)"),
     (["--model", "tfidf-knn", "--k", "30", "--n-train", "20"], "--k 30 is larger than the training set (20 texts)"),
     (["--n-per-class", "600"], "Class 'neg' of imdb-sample train has only 500 items, fewer than --n-per-class 600."),

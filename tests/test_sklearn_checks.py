@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from npc import NCDClassifier, NCDClassifierCV, NCDTransformer
 from npc.baselines import CosineKNNClassifier
 from npc.compressor_classifier import CompressorClassifier
+from npc.mixture import CodeLengthMixer
 from npc.ppm import PPMClassifier
 from npc.token_ppm import TokenPPMClassifier
 from tests.conftest import read_split
@@ -81,6 +82,11 @@ class TextAdapter(ClassifierMixin, BaseEstimator):
         texts = self._texts(X)
         return self.estimator_.predict_proba(texts)
 
+    @available_if(_inner_has("decision_function"))
+    def decision_function(self, X):
+        texts = self._texts(X)
+        return self.estimator_.decision_function(texts)
+
 
 class TransformerTextAdapter(TransformerMixin, BaseEstimator):
     """The npc transformer ``estimator`` on numeric rows turned into texts."""
@@ -112,6 +118,7 @@ ESTIMATORS = [
     CompressorClassifier(),
     PPMClassifier(2),
     TokenPPMClassifier(1),
+    CodeLengthMixer([PPMClassifier(2), CompressorClassifier()], cv=3),
     CosineKNNClassifier(n_neighbors=3, vectorizer=CountVectorizer()),
     NCDClassifierCV({"n_neighbors": [1, 3], "tie_break": ["nearest", "shrink"]}, cv=3),
 ]
