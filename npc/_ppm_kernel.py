@@ -358,10 +358,10 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     map_keys = np.zeros(capacity, dtype=np.uint64)
     map_syms = np.zeros(capacity, dtype=np.int64)
     map_ids = np.zeros(capacity, dtype=np.int64)
-    ctx_id = np.zeros((longest, order + 1), dtype=np.int64)
-    pair_id = np.zeros((longest, order + 1), dtype=np.int64)
-    pair_sym = np.zeros(n_ids, dtype=np.int64)
-    pair_ctx = np.zeros(n_ids, dtype=np.int64)
+    ctx_id = np.zeros((longest, order + 1), dtype=np.int32)
+    pair_id = np.zeros((longest, order + 1), dtype=np.int32)
+    pair_sym = np.zeros(n_ids, dtype=np.int32)
+    pair_ctx = np.zeros(n_ids, dtype=np.int32)
     ctx_key = np.zeros(n_ids, dtype=np.uint64)
     hashes = np.zeros(order + 1, dtype=np.uint64)
     undo = np.zeros(2 * (order + 1) * (order + 1), dtype=np.int64)
@@ -369,11 +369,11 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     # and each context's list of pairs).
     row_of = np.zeros(n_ids, dtype=np.int64)
     class_count = np.zeros(n_ids, dtype=np.int64)
-    q_total = np.zeros(n_ids, dtype=np.int64)
-    q_new = np.zeros(n_ids, dtype=np.int64)
-    q_head = np.zeros(n_ids, dtype=np.int64)
-    q_count = np.zeros(n_ids, dtype=np.int64)
-    q_next = np.zeros(n_ids, dtype=np.int64)
+    q_total = np.zeros(n_ids, dtype=np.int32)
+    q_new = np.zeros(n_ids, dtype=np.int32)
+    q_head = np.zeros(n_ids, dtype=np.int32)
+    q_count = np.zeros(n_ids, dtype=np.int32)
+    q_next = np.zeros(n_ids, dtype=np.int32)
     excluded = np.zeros(alphabet, dtype=np.int32)
     ex_list = np.empty(alphabet, dtype=np.int32)
     stamp = 0
@@ -472,6 +472,11 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                         product *= distinct / (2.0 * total)
                     else:
                         product *= distinct / (total + distinct)
+                    if k == 0:
+                        # Only order -1 is left: it needs the number of excluded symbols, not
+                        # which they are (a token model's order 0 holds its whole vocabulary).
+                        n_excluded += distinct
+                        continue
                     if row >= 0:
                         first = p_start + slots[row, 1]
                         for j in range(first, first + slots[row, 2]):
