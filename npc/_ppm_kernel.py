@@ -309,40 +309,41 @@ def merge(slots, pairs, keys, syms, counts, contexts):
 
 
 @_helper
-def _id_of(map_keys, map_syms, map_ids, key, symbol, next_id):
-    """Slot of ``(key, symbol)`` in a query's id map, filled with ``next_id`` if new; (slot, is_new)."""
-    mask = np.int64(map_keys.shape[0] - 1)
+def _id_of(id_map, key, symbol, next_id):
+    """Slot of ``(key, symbol)`` in a query's id map (rows: key, symbol, id), filled with
+    ``next_id`` if new; (slot, is_new)."""
+    mask = np.int64(id_map.shape[0] - 1)
     slot = np.int64(_pair_hash(key, symbol)) & mask
-    while map_keys[slot] != 0:
-        if map_keys[slot] == key and map_syms[slot] == symbol:
+    signed = np.int64(key)
+    while id_map[slot, 0] != 0:
+        if id_map[slot, 0] == signed and id_map[slot, 1] == symbol:
             return slot, False
         slot = (slot + 1) & mask
-    map_keys[slot], map_syms[slot], map_ids[slot] = key, symbol, next_id
+    id_map[slot, 0], id_map[slot, 1], id_map[slot, 2] = signed, symbol, next_id
     return slot, True
 
 
 @_helper
-def _assign(map_keys, map_syms, map_ids, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id, p, k, key, symbol, n_ids,
-            undo, n_undo):
+def _assign(id_map, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id, p, k, key, symbol, n_ids, undo, n_undo):
     """Ids of the order-``k`` context of position ``p`` and of its pair with ``symbol``; the new id count.
 
     Slots filled are appended to ``undo`` from ``n_undo`` on (one per new id).
     """
-    slot, new = _id_of(map_keys, map_syms, map_ids, key, -1, n_ids)
+    slot, new = _id_of(id_map, key, -1, n_ids)
     if new:
         ctx_key[n_ids] = key
         pair_sym[n_ids] = -1
         undo[n_undo] = slot
         n_undo += 1
         n_ids += 1
-    ctx_id[p, k] = map_ids[slot]
-    slot, new = _id_of(map_keys, map_syms, map_ids, key, symbol, n_ids)
+    ctx_id[p, k] = id_map[slot, 2]
+    slot, new = _id_of(id_map, key, symbol, n_ids)
     if new:
         pair_sym[n_ids] = symbol
         pair_ctx[n_ids] = ctx_id[p, k]
         undo[n_undo] = slot
         n_ids += 1
-    pair_id[p, k] = map_ids[slot]
+    pair_id[p, k] = id_map[slot, 2]
     return n_ids
 
 
@@ -365,9 +366,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     while capacity < 2 * n_ids:
         capacity *= 2
     # Query preparation, shared by the classes: ids of contexts (symbol -1) and pairs.
-    map_keys = np.zeros(capacity, dtype=np.uint64)
-    map_syms = np.zeros(capacity, dtype=np.int64)
-    map_ids = np.zeros(capacity, dtype=np.int64)
+    id_map = np.zeros((capacity, 3), dtype=np.int64)
     ctx_id = np.zeros((longest, order + 1), dtype=np.int32)
     pair_id = np.zeros((longest, order + 1), dtype=np.int32)
     pair_sym = np.zeros(n_ids, dtype=np.int32)
@@ -394,14 +393,14 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
         size = 64
         while size < 2 * ((order + 1) * (2 * length + 1)):
             size *= 2
-        map_keys[:size] = 0
+        id_map[:size, 0] = 0
         n_shared = 0
         for p in range(length):
             hashes[0] = SEED
             for k in range(1, min(order, p) + 1):
                 hashes[k] = _extend(hashes[k - 1], query[p - k], k)
             for k in range(min(order, p) + 1):
-                n_shared = _assign(map_keys[:size], map_syms, map_ids, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id,
+                n_shared = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id, pair_id,
                                    p, k, hashes[k], query[p], n_shared, undo, 0)
         for c in range(n_classes):
             t_start = slot_starts[c]
@@ -419,7 +418,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                     hashes[k] = _extend(hashes[k - 1], previous, k)
                     if k > p:
                         before = n_ids_c
-                        n_ids_c = _assign(map_keys[:size], map_syms, map_ids, ctx_key, pair_sym, pair_ctx, ctx_id,
+                        n_ids_c = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id,
                                           pair_id, p, k, hashes[k], query[p], n_ids_c, undo, n_undo)
                         n_undo += n_ids_c - before
             # Every class answer the query needs, looked up in independent passes (the
@@ -523,7 +522,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                     q_count[pid] += 1
             bits[q, c] = -(math.log2(product) + exponent)
             for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
-                map_keys[undo[j]] = 0
+                id_map[undo[j], 0] = 0
 
 
 def needs_compiling() -> bool:
