@@ -33,8 +33,10 @@ whether a symbol was new to the class), 9 overlay hash probes and 4 context hash
 recomputed for every class; 200-270 ns per position and class. Now, per query on R52
 (busy machine, same process): preparing the query 4%, the class look-ups 40% (cache
 misses in the class tables, the floor of this design), coding the escapes and
-exclusions 35%, the query's own updates 20%; 1.4-1.5x faster than before. Fitting
-streams the class text once, where the previous fit sorted every position's hashes.
+exclusions 35%, the query's own updates 20%; 1.4-1.5x faster than before (R8 1.4x).
+With two classes and long queries (IMDb) preparing the query is about half the time,
+shared by too few classes to pay back: about as fast as before. Fitting streams the
+class text once, where the previous fit sorted every position's hashes.
 """
 
 from __future__ import annotations
@@ -374,8 +376,8 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     ctx_key = np.zeros(n_ids, dtype=np.uint64)
     hashes = np.zeros(order + 1, dtype=np.uint64)
     undo = np.zeros(2 * (order + 1) * (order + 1), dtype=np.int64)
-    # Per class: its table row of each query context, its count of each pair, and what the query added (totals, new symbols, counts,
-    # and each context's list of pairs).
+    # Per class: its table slot of each query context, its count of each pair, and what
+    # the query added (totals, new symbols, counts, and each context's list of pairs).
     row_of = np.zeros(n_ids, dtype=np.int64)
     class_count = np.zeros(n_ids, dtype=np.int64)
     q_total = np.zeros(n_ids, dtype=np.int32)
