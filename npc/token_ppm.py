@@ -80,7 +80,8 @@ class TokenPPMClassifier(PPMClassModels):
     binary : bool, default True
         Count each token once per text (its first occurrence).
     hash_bits : int, default 20
-        Token ids are a 64-bit hash of the token modulo ``2 ** hash_bits``.
+        Token ids are a 64-bit hash of the token modulo ``2 ** hash_bits`` (at most 24:
+        each prediction thread holds two int32 arrays of ``2 ** hash_bits``).
     escape : {"C", "D"}, default "C"
         Escape method, as in :class:`~npc.ppm.PPMClassifier`.
     update_exclusion : bool, default False
@@ -131,7 +132,7 @@ class TokenPPMClassifier(PPMClassModels):
         "order": [Interval(Integral, 0, 16, closed="both")],
         "bigrams": ["boolean"],
         "binary": ["boolean"],
-        "hash_bits": [Interval(Integral, 1, 30, closed="both")],
+        "hash_bits": [Interval(Integral, 1, 24, closed="both")],
         "escape": [StrOptions({"C", "D"})],
         "update_exclusion": ["boolean"],
         "max_memory": [Interval(Integral, 1, None, closed="left"), None],
