@@ -12,19 +12,28 @@ answers a look-up: the context hash (0: empty), its first pair, its number of di
 symbols and its total count. Its pairs are int64 ``symbol << 32 | count``, sorted by
 symbol, so a context's symbols are one contiguous run.
 
-Counting (``count_text``) streams a class text once and accumulates new counts in a
-growing hash table of (context, symbol) pairs, merged into the model afterwards
-(``npc.ppm``), so a model can keep learning (``partial_fit``).
+Counting a class text and merging its counts into a model: ``npc/_ppm_count.py``.
 
 Coding (``code_lengths``) prepares each query once for all classes: its context hashes
 and dense ids for its distinct contexts and (context, symbol) pairs. The counts a query
 adds while it is coded, and each class's answers for its contexts, then live in small
 arrays indexed by those ids, reset per class, instead of hash tables probed at every
 position; only the first ``order`` positions, whose contexts reach into the class text,
-get ids per class. Where the time went before (R52, 20News; order 3; about 200-270 ns per
-position and class): 4 class-table probes per position and class, 2.6-2.9 of them in the
-update loop, re-finding lower-order contexts only to learn whether a symbol is new to the
-class; 9 overlay hash probes; 4 context hashes recomputed per class.
+get ids per class. The class's answers for every query context and pair are looked up
+in two independent passes before coding (the processor overlaps their cache misses;
+looking them up only when the coder needs them was slower). Probabilities are
+multiplied, with one ``log2`` per query and class.
+
+Where the time went (order 3, full updates, R52 and 20News test rows, counted in an
+instrumented copy of the previous kernel): per position and class, 4 class-table probes
+(2.6-2.9 of them in the update loop, re-finding lower-order contexts only to learn
+whether a symbol was new to the class), 9 overlay hash probes and 4 context hashes
+recomputed for every class; 200-270 ns per position and class. Now, per query on R52
+(busy machine, same process): preparing the query 4%, the class look-ups 40% (cache
+misses in the class tables, the floor of this design), coding the escapes and
+exclusions 35%, the query's own updates 20%; 1.4-1.5x faster than before (R8 1.4x).
+With two classes and long queries (IMDb) preparing the query is about half the time,
+shared by too few classes to pay back: about as fast as before.
 """
 
 from __future__ import annotations
@@ -39,11 +48,6 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _LOW = np.int64(0xFFFFFFFF)
-
-# Budget of max_memory: a context costs 56 bytes, a (context, symbol) pair 5 (the byte
-# models' size per context and pair when the rule was set; the pinned tests keep it).
-CONTEXT_BYTES = 56
-PAIR_BYTES = 5
 
 _jit = numba.njit(cache=True, nogil=True)
 _helper = numba.njit(cache=True)  # compiled once each, not inlined: a shorter first compile
@@ -98,241 +102,41 @@ def _class_count(slots, pairs, pair_start, row, symbol):
 
 
 @_helper
-def _delta_slot(keys, syms, key, symbol):
-    """Slot of pair ``(key, symbol)`` in the counting table: its own, or the empty one to fill."""
-    mask = np.int64(keys.shape[0] - 1)
+def _id_of(id_map, key, symbol, next_id):
+    """Slot of ``(key, symbol)`` in a query's id map (rows: key, symbol, id), filled with
+    ``next_id`` if new; (slot, is_new)."""
+    mask = np.int64(id_map.shape[0] - 1)
     slot = np.int64(_pair_hash(key, symbol)) & mask
-    while keys[slot] != 0:
-        if keys[slot] == key and syms[slot] == symbol:
-            return slot
-        slot = (slot + 1) & mask
-    return slot
-
-
-@_helper
-def _set_slot(keys, key):
-    mask = np.int64(keys.shape[0] - 1)
-    slot = np.int64(key) & mask
-    while keys[slot] != 0 and keys[slot] != key:
-        slot = (slot + 1) & mask
-    return slot
-
-
-@_jit
-def _grown(keys, syms, counts, contexts):
-    """The counting tables at twice their size (pairs and the set of new contexts)."""
-    new_keys = np.zeros(2 * keys.shape[0], dtype=np.uint64)
-    new_syms = np.zeros(2 * keys.shape[0], dtype=np.int32)
-    new_counts = np.zeros(2 * keys.shape[0], dtype=np.int32)
-    for slot in range(keys.shape[0]):
-        if keys[slot] != 0:
-            target = _delta_slot(new_keys, new_syms, keys[slot], syms[slot])
-            new_keys[target], new_syms[target], new_counts[target] = keys[slot], syms[slot], counts[slot]
-    new_contexts = np.zeros(2 * contexts.shape[0], dtype=np.uint64)
-    for slot in range(contexts.shape[0]):
-        if contexts[slot] != 0:
-            new_contexts[_set_slot(new_contexts, contexts[slot])] = contexts[slot]
-    return new_keys, new_syms, new_counts, new_contexts
-
-
-@_jit
-def count_text(text, start, slots, pairs, keys, syms, counts, contexts, state, order, update_exclusion):
-    """Count the symbols ``text[start:]`` (``text[:start]`` is the history before them).
-
-    Counts go to the counting tables ``keys/syms/counts`` (pairs) and ``contexts`` (the
-    contexts new to the model ``slots/pairs``), grown as needed and returned.
-    ``state`` is ``[pairs in the tables, contexts in the set, budget used, frozen,
-    budget (-1: none)]``; once a new pair does not fit the budget, no new pair is added
-    (frozen), while known pairs keep counting. Pairs new at one position are added in the
-    order of their context hashes.
-    """
-    capacity = slots.shape[0]
-    hashes = np.zeros(order + 1, dtype=np.uint64)
-    in_model = np.zeros(order + 1, dtype=np.bool_)
-    new_order = np.zeros(order + 1, dtype=np.int64)
-    budget = state[4]
-    needs_lookup = update_exclusion or budget >= 0
-    for p in range(start, text.shape[0]):
-        symbol = text[p]
-        top = min(order, p)
-        hashes[0] = SEED
-        for k in range(1, top + 1):
-            hashes[k] = _extend(hashes[k - 1], text[p - k], k)
-        if 10 * (state[0] + top + 1) > 7 * keys.shape[0] or 10 * (state[1] + top + 1) > 7 * contexts.shape[0]:
-            keys, syms, counts, contexts = _grown(keys, syms, counts, contexts)
-        lowest = 0
-        if needs_lookup:
-            lowest = -1
-            for k in range(top, -1, -1):
-                row = _find_row(slots, 0, capacity, hashes[k])
-                seen = _class_count(slots, pairs, 0, row, symbol) > 0
-                if not seen:
-                    seen = counts[_delta_slot(keys, syms, hashes[k], symbol)] > 0
-                in_model[k] = seen
-                if seen and lowest < 0:
-                    lowest = k
-            if lowest < 0 or not update_exclusion:
-                lowest = 0
-        n_new = 0
-        for k in range(lowest, top + 1):
-            key = hashes[k]
-            if needs_lookup and not in_model[k]:
-                # New pairs wait for the budget, in the order of their context hashes.
-                j = n_new
-                while j > 0 and hashes[new_order[j - 1]] > key:
-                    new_order[j] = new_order[j - 1]
-                    j -= 1
-                new_order[j] = k
-                n_new += 1
-                continue
-            slot = _delta_slot(keys, syms, key, symbol)
-            if counts[slot] == 0:
-                keys[slot], syms[slot] = key, symbol
-                state[0] += 1
-                context = _set_slot(contexts, key)
-                if contexts[context] == 0 and _find_row(slots, 0, capacity, key) < 0:
-                    contexts[context] = key
-                    state[1] += 1
-            counts[slot] += 1
-        for j in range(n_new):
-            key = hashes[new_order[j]]
-            context = _set_slot(contexts, key)
-            new_context = contexts[context] == 0 and _find_row(slots, 0, capacity, key) < 0
-            if budget >= 0:
-                cost = PAIR_BYTES + (CONTEXT_BYTES if new_context else 0)
-                if state[3] != 0 or state[2] + cost > budget:
-                    state[3] = 1
-                    continue
-                state[2] += cost
-            slot = _delta_slot(keys, syms, key, symbol)
-            keys[slot], syms[slot], counts[slot] = key, symbol, 1
-            state[0] += 1
-            if new_context:
-                contexts[context] = key
-                state[1] += 1
-    return keys, syms, counts, contexts
-
-
-@_helper
-def _insert(table, key):
-    """Slot of context ``key`` in a class table being built (filled with the key if new)."""
-    mask = np.int64(table.shape[0] - 1)
-    slot = np.int64(key) & mask
-    while table[slot, 0] != 0 and table[slot, 0] != np.int64(key):
-        slot = (slot + 1) & mask
-    table[slot, 0] = np.int64(key)
-    return slot
-
-
-@_helper
-def _find_pair(pairs, lo, hi, symbol):
-    """Index of ``symbol`` in the sorted run ``pairs[lo:hi]``, or -1."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        found = pairs[mid] >> 32
-        if found == symbol:
-            return mid
-        if found < symbol:
-            lo = mid + 1
-        else:
-            hi = mid
-    return -1
-
-
-@_jit
-def merge(slots, pairs, keys, syms, counts, contexts):
-    """The class table and pairs of a model plus the counts of the counting tables.
-
-    Returns the new table (at most half full) and pairs, each context's symbols a run
-    sorted by symbol. Linear in the model's and the tables' sizes.
-    """
-    n_contexts = 0
-    for slot in range(slots.shape[0]):
-        n_contexts += slots[slot, 0] != 0
-    for slot in range(contexts.shape[0]):
-        n_contexts += contexts[slot] != 0
-    capacity = 16
-    while capacity <= 2 * n_contexts:
-        capacity *= 2
-    table = np.zeros((capacity, 4), dtype=np.int64)
-    base_first = np.zeros(capacity, dtype=np.int64)
-    base_size = np.zeros(capacity, dtype=np.int64)
-    for slot in range(slots.shape[0]):
-        if slots[slot, 0] != 0:
-            target = _insert(table, np.uint64(slots[slot, 0]))
-            base_first[target], base_size[target] = slots[slot, 1], slots[slot, 2]
-            table[target, 2], table[target, 3] = slots[slot, 2], slots[slot, 3]
-    for slot in range(contexts.shape[0]):
-        if contexts[slot] != 0:
-            _insert(table, contexts[slot])
-    n_pairs = pairs.shape[0]
-    for i in range(keys.shape[0]):
-        if keys[i] != 0:
-            target = _insert(table, keys[i])
-            table[target, 3] += counts[i]
-            if _find_pair(pairs, base_first[target], base_first[target] + base_size[target], syms[i]) < 0:
-                table[target, 2] += 1
-                n_pairs += 1
-    merged = np.zeros(n_pairs, dtype=np.int64)
-    fill = np.zeros(capacity, dtype=np.int64)
-    first = 0
-    for slot in range(capacity):
-        if table[slot, 0] != 0:
-            table[slot, 1] = first
-            size = base_size[slot]
-            merged[first:first + size] = pairs[base_first[slot]:base_first[slot] + size]
-            fill[slot] = first + size
-            first += table[slot, 2]
-    for i in range(keys.shape[0]):
-        if keys[i] != 0:
-            target = _insert(table, keys[i])
-            at = _find_pair(merged, table[target, 1], table[target, 1] + base_size[target], syms[i])
-            if at >= 0:
-                merged[at] += counts[i]
-            else:
-                merged[fill[target]] = (np.int64(syms[i]) << 32) | counts[i]
-                fill[target] += 1
-    for slot in range(capacity):
-        if table[slot, 0] != 0 and table[slot, 2] > base_size[slot]:
-            merged[table[slot, 1]:table[slot, 1] + table[slot, 2]].sort()
-    return table, merged
-
-
-@_helper
-def _id_of(map_keys, map_syms, map_ids, key, symbol, next_id):
-    """Slot of ``(key, symbol)`` in a query's id map, filled with ``next_id`` if new; (slot, is_new)."""
-    mask = np.int64(map_keys.shape[0] - 1)
-    slot = np.int64(_pair_hash(key, symbol)) & mask
-    while map_keys[slot] != 0:
-        if map_keys[slot] == key and map_syms[slot] == symbol:
+    signed = np.int64(key)
+    while id_map[slot, 0] != 0:
+        if id_map[slot, 0] == signed and id_map[slot, 1] == symbol:
             return slot, False
         slot = (slot + 1) & mask
-    map_keys[slot], map_syms[slot], map_ids[slot] = key, symbol, next_id
+    id_map[slot, 0], id_map[slot, 1], id_map[slot, 2] = signed, symbol, next_id
     return slot, True
 
 
 @_helper
-def _assign(map_keys, map_syms, map_ids, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id, p, k, key, symbol, n_ids,
-            undo, n_undo):
+def _assign(id_map, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id, p, k, key, symbol, n_ids, undo, n_undo):
     """Ids of the order-``k`` context of position ``p`` and of its pair with ``symbol``; the new id count.
 
     Slots filled are appended to ``undo`` from ``n_undo`` on (one per new id).
     """
-    slot, new = _id_of(map_keys, map_syms, map_ids, key, -1, n_ids)
+    slot, new = _id_of(id_map, key, -1, n_ids)
     if new:
         ctx_key[n_ids] = key
         pair_sym[n_ids] = -1
         undo[n_undo] = slot
         n_undo += 1
         n_ids += 1
-    ctx_id[p, k] = map_ids[slot]
-    slot, new = _id_of(map_keys, map_syms, map_ids, key, symbol, n_ids)
+    ctx_id[p, k] = id_map[slot, 2]
+    slot, new = _id_of(id_map, key, symbol, n_ids)
     if new:
         pair_sym[n_ids] = symbol
         pair_ctx[n_ids] = ctx_id[p, k]
         undo[n_undo] = slot
         n_ids += 1
-    pair_id[p, k] = map_ids[slot]
+    pair_id[p, k] = id_map[slot, 2]
     return n_ids
 
 
@@ -355,25 +159,23 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     while capacity < 2 * n_ids:
         capacity *= 2
     # Query preparation, shared by the classes: ids of contexts (symbol -1) and pairs.
-    map_keys = np.zeros(capacity, dtype=np.uint64)
-    map_syms = np.zeros(capacity, dtype=np.int64)
-    map_ids = np.zeros(capacity, dtype=np.int64)
-    ctx_id = np.zeros((longest, order + 1), dtype=np.int64)
-    pair_id = np.zeros((longest, order + 1), dtype=np.int64)
-    pair_sym = np.zeros(n_ids, dtype=np.int64)
-    pair_ctx = np.zeros(n_ids, dtype=np.int64)
+    id_map = np.zeros((capacity, 3), dtype=np.int64)
+    ctx_id = np.zeros((longest, order + 1), dtype=np.int32)
+    pair_id = np.zeros((longest, order + 1), dtype=np.int32)
+    pair_sym = np.zeros(n_ids, dtype=np.int32)
+    pair_ctx = np.zeros(n_ids, dtype=np.int32)
     ctx_key = np.zeros(n_ids, dtype=np.uint64)
     hashes = np.zeros(order + 1, dtype=np.uint64)
     undo = np.zeros(2 * (order + 1) * (order + 1), dtype=np.int64)
-    # Per class: its table row of each query context, its count of each pair, and what the query added (totals, new symbols, counts,
-    # and each context's list of pairs).
+    # Per class: its table slot of each query context, its count of each pair, and what
+    # the query added (totals, new symbols, counts, and each context's list of pairs).
     row_of = np.zeros(n_ids, dtype=np.int64)
     class_count = np.zeros(n_ids, dtype=np.int64)
-    q_total = np.zeros(n_ids, dtype=np.int64)
-    q_new = np.zeros(n_ids, dtype=np.int64)
-    q_head = np.zeros(n_ids, dtype=np.int64)
-    q_count = np.zeros(n_ids, dtype=np.int64)
-    q_next = np.zeros(n_ids, dtype=np.int64)
+    q_total = np.zeros(n_ids, dtype=np.int32)
+    q_new = np.zeros(n_ids, dtype=np.int32)
+    q_head = np.zeros(n_ids, dtype=np.int32)
+    q_count = np.zeros(n_ids, dtype=np.int32)
+    q_next = np.zeros(n_ids, dtype=np.int32)
     excluded = np.zeros(alphabet, dtype=np.int32)
     ex_list = np.empty(alphabet, dtype=np.int32)
     stamp = 0
@@ -384,14 +186,14 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
         size = 64
         while size < 2 * ((order + 1) * (2 * length + 1)):
             size *= 2
-        map_keys[:size] = 0
+        id_map[:size, 0] = 0
         n_shared = 0
         for p in range(length):
             hashes[0] = SEED
             for k in range(1, min(order, p) + 1):
                 hashes[k] = _extend(hashes[k - 1], query[p - k], k)
             for k in range(min(order, p) + 1):
-                n_shared = _assign(map_keys[:size], map_syms, map_ids, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id,
+                n_shared = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id, pair_id,
                                    p, k, hashes[k], query[p], n_shared, undo, 0)
         for c in range(n_classes):
             t_start = slot_starts[c]
@@ -409,7 +211,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                     hashes[k] = _extend(hashes[k - 1], previous, k)
                     if k > p:
                         before = n_ids_c
-                        n_ids_c = _assign(map_keys[:size], map_syms, map_ids, ctx_key, pair_sym, pair_ctx, ctx_id,
+                        n_ids_c = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id,
                                           pair_id, p, k, hashes[k], query[p], n_ids_c, undo, n_undo)
                         n_undo += n_ids_c - before
             # Every class answer the query needs, looked up in independent passes (the
@@ -472,6 +274,11 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                         product *= distinct / (2.0 * total)
                     else:
                         product *= distinct / (total + distinct)
+                    if k == 0:
+                        # Only order -1 is left: it needs the number of excluded symbols, not
+                        # which they are (a token model's order 0 holds its whole vocabulary).
+                        n_excluded += distinct
+                        continue
                     if row >= 0:
                         first = p_start + slots[row, 1]
                         for j in range(first, first + slots[row, 2]):
@@ -508,7 +315,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                     q_count[pid] += 1
             bits[q, c] = -(math.log2(product) + exponent)
             for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
-                map_keys[undo[j]] = 0
+                id_map[undo[j], 0] = 0
 
 
 def needs_compiling() -> bool:
@@ -522,7 +329,9 @@ def needs_compiling() -> bool:
     >>> isinstance(needs_compiling(), bool)
     True
     """
-    for kernel in (_grown, count_text, merge, code_lengths):
+    from npc import _ppm_count
+
+    for kernel in (_ppm_count._grown, _ppm_count.count_text, _ppm_count.merge, code_lengths):
         if kernel.signatures:
             continue
         try:

@@ -1,9 +1,10 @@
 """The class models behind PPM estimators: counting, merging, and coding symbol sequences.
 
-A class model is kept as numpy arrays only (see ``npc/_ppm_kernel.py`` for the layout):
-its context table, its pairs, the last ``order`` symbols of its text (where the next text
-or query continues) and its ``max_memory`` budget state. ``ClassModels`` holds those of
-every class concatenated, as fitted attributes can be saved from ``__dict__``.
+A class model is numpy arrays only: its context table, its pairs (layout:
+``npc/_ppm_kernel.py``), the last ``order`` symbols of its text (where the next text or
+query continues) and its ``max_memory`` budget state. ``pack`` concatenates those of
+every class into the estimator's fitted attributes (plain arrays, so that they can be
+saved from ``__dict__``); counting is in ``npc/_ppm_count.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import itertools
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
-from npc import _ppm_kernel
+from npc import _ppm_count, _ppm_kernel
 
 # Symbols counted per call of the counting kernel: the class text is streamed in blocks.
 _BLOCK = 1 << 20
@@ -42,12 +43,12 @@ def learn(model: dict, texts, sep: np.ndarray, order: int, update_exclusion: boo
             size += len(text) + len(sep)
         if size >= _BLOCK or (text is None and size > len(history)):
             stream = np.concatenate(block).astype(np.int32, copy=False)
-            keys, syms, counts, contexts = _ppm_kernel.count_text(
+            keys, syms, counts, contexts = _ppm_count.count_text(
                 stream, len(history), model["slots"], model["pairs"], keys, syms, counts, contexts, state,
                 order, bool(update_exclusion))
             history = stream[len(stream) - min(order, len(stream)):].copy()
             block, size = [history], len(history)
-    slots, pairs = _ppm_kernel.merge(model["slots"], model["pairs"], keys, syms, counts, contexts)
+    slots, pairs = _ppm_count.merge(model["slots"], model["pairs"], keys, syms, counts, contexts)
     del keys, syms, counts, contexts
     return {"slots": slots, "pairs": pairs, "tail": history, "budget": state[2:4].copy(),
             "n_contexts": int(np.count_nonzero(slots[:, 0]))}

@@ -217,7 +217,11 @@ class PPMClassifier(PPMClassModels):
     memory was full (as a frozen PPMd model). The pairs it holds keep counting; with
     update exclusion a pair it dropped counts as unseen (the byte is counted in the
     contexts below it). The same rule holds across ``partial_fit`` batches, so a long
-    stream stays bounded. Queries still learn in their overlay.
+    stream stays bounded. Queries still learn in their overlay. ``fit`` and
+    ``partial_fit`` stream each class text once, in blocks, into growing count tables
+    merged into the class model afterwards: beside the texts, they hold the model and
+    those tables (a few times the model). Counts are 32-bit: at most ``2**31 - 1`` per
+    (context, byte) pair.
 
     Code lengths are compared exactly; equal lengths go to the first class in
     ``classes_``. ``predict_proba`` is the posterior under the coders' models with equal

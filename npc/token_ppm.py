@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 import sys
 import unicodedata
@@ -21,8 +22,13 @@ __all__ = ["TokenPPMClassifier", "tokenize"]
 @functools.cache
 def _word_pattern() -> re.Pattern:
     """Runs of word characters and combining marks of any script (built once: ~0.3 s)."""
-    marks = "".join(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)).startswith("M"))
-    return re.compile(f"[\\w{re.escape(marks)}]+")
+    marks = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)).startswith("M")]
+    ranges, start = [], marks[0]
+    for previous, current in itertools.pairwise([*marks, -1]):
+        if current != previous + 1:  # a range of consecutive marks ends at ``previous``
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(previous))}")
+            start = current
+    return re.compile(f"[\\w{''.join(ranges)}]+")
 
 
 def tokenize(text: str, *, bigrams: bool = False, binary: bool = False) -> list[str]:
@@ -74,7 +80,8 @@ class TokenPPMClassifier(PPMClassModels):
     binary : bool, default True
         Count each token once per text (its first occurrence).
     hash_bits : int, default 20
-        Token ids are a 64-bit hash of the token modulo ``2 ** hash_bits``.
+        Token ids are a 64-bit hash of the token modulo ``2 ** hash_bits`` (at most 24:
+        each prediction thread holds two int32 arrays of ``2 ** hash_bits``).
     escape : {"C", "D"}, default "C"
         Escape method, as in :class:`~npc.ppm.PPMClassifier`.
     update_exclusion : bool, default False
@@ -106,6 +113,13 @@ class TokenPPMClassifier(PPMClassModels):
     tie rule, ``predict_proba``, ``decision_function`` and ``partial_fit`` are those of
     :class:`~npc.ppm.PPMClassifier`, computed by the same kernel over symbol ids.
 
+    The defaults (order 0, bigrams, binary) had the best accuracy of order 0 and 1, with
+    and without bigrams and binary counts, on a held-out part of the IMDb training split
+    (fit on 4,000 random training reviews, scored on 1,000 others; seed 0): 0.838, against
+    0.833 without binary counts, 0.786 without bigrams, 0.814 at order 1 and 0.806 for
+    the byte-level PPMClassifier; escape D scored 0.843 there. Use ``GridSearchCV`` on the
+    training data to choose them for other data.
+
     Examples
     --------
     >>> clf = TokenPPMClassifier().fit(
@@ -118,7 +132,7 @@ class TokenPPMClassifier(PPMClassModels):
         "order": [Interval(Integral, 0, 16, closed="both")],
         "bigrams": ["boolean"],
         "binary": ["boolean"],
-        "hash_bits": [Interval(Integral, 1, 30, closed="both")],
+        "hash_bits": [Interval(Integral, 1, 24, closed="both")],
         "escape": [StrOptions({"C", "D"})],
         "update_exclusion": ["boolean"],
         "max_memory": [Interval(Integral, 1, None, closed="left"), None],
