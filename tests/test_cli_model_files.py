@@ -166,7 +166,7 @@ def test_predict_reads_stdin(files, tmp_path):
 @pytest.mark.parametrize(("argv", "message"), [
     (["train", "imdb-sample", "--save", "/nope/m.npc"], "--save /nope/m.npc: its folder does not exist"),
     (["train", "imdb-sample", "--model", "ppm", "--k", "3", "--save", "m.npc"],
-     "--k does not apply to --model ppm (it takes none of them; see npc train --help)"),
+     "--k does not apply to --model ppm (it takes --n-jobs; see npc train --help)"),
     (["predict", "m.npc", "in.txt", "--output", "out.xlsx"], "--output out.xlsx: give a file ending in .csv, .tsv"),
     (["predict", "missing.npc", "in.txt"], "missing.npc: no such model file"),
     (["compare", "imdb-sample", "--budget", "-1"], "--budget -1: give a number of seconds"),

@@ -34,7 +34,7 @@ def test_scheduler_with_a_model_that_does_not_use_it_is_refused_at_once(monkeypa
     monkeypatch.setattr(npc._cluster, "CONNECT_TIMEOUT", 5)
     started = time.monotonic()
     assert error_of(["--model", "ppm", "--scheduler", "tcp://127.0.0.1:1"], capsys).startswith(
-        "--scheduler does not apply to --model ppm (it takes none of them")
+        "--scheduler does not apply to --model ppm (it takes --n-jobs;")
     assert error_of(["--model", "tfidf-lr", "--scheduler-file", "s.json"], capsys).startswith(
         "--scheduler-file does not apply to --model tfidf-lr")
     assert time.monotonic() - started < 2
@@ -129,39 +129,11 @@ def test_a_missing_test_or_predict_file_is_reported_before_the_training_set_is_l
     assert error_of([option, "missing.csv"], capsys) == f"File not found: missing.csv (relative to {tmp_path})."
 
 
-KERNEL = """
-import numba
-
-
-@numba.njit(cache=True, inline="always")
-def helper(x):
-    return x + 1
-
-
-@numba.njit(cache=True)
-def entry(x):
-    return helper(x) * 2
-"""
-
-
-def test_uncompiled_kernels_are_those_without_a_fresh_numba_cache(tmp_path, monkeypatch):
-    import importlib
-
-    from npc.cli.running import uncompiled_kernels
-
-    (tmp_path / "tiny_kernel.py").write_text(KERNEL)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    module = importlib.import_module("tiny_kernel")
-    assert uncompiled_kernels(module) == ["entry"]  # an inlined helper is never cached on its own
-    assert module.entry(1) == 4
-    assert uncompiled_kernels(module) == []
-
-
 @pytest.mark.parametrize("compiled", [True, False])
 def test_the_first_ppm_run_announces_the_compilation(compiled, monkeypatch, capsys):
-    import npc.cli.running
+    import npc.ppm
 
-    monkeypatch.setattr(npc.cli.running, "uncompiled_kernels", lambda module: [] if compiled else ["code_lengths"])
+    monkeypatch.setattr(npc.ppm, "needs_compiling", lambda: not compiled)
     assert main(["classify", "--model", "ppm", "--n-train", "20", "--n-test", "4"]) == 0
     notes = capsys.readouterr().err.splitlines()
     compiling = [line for line in notes if "compiling" in line]

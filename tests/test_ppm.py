@@ -2,8 +2,11 @@
 
 import itertools
 import math
+import os
 import pickle
 import random
+import subprocess
+import sys
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -298,3 +301,14 @@ def test_decision_function_is_centred_negative_code_lengths():
     binary = PPMClassifier().fit(TRAIN, LABELS)
     bits = binary.code_lengths(TRAIN)
     np.testing.assert_allclose(binary.decision_function(TRAIN), bits[:, 0] - bits[:, 1])
+
+
+@pytest.mark.slow
+def test_needs_compiling_until_the_kernels_are_in_numbas_cache(tmp_path):
+    script = ("from npc.ppm import PPMClassifier, needs_compiling\n"
+              "before = needs_compiling()\n"
+              "PPMClassifier(1).fit(['ab', 'cd'], [0, 1]).predict(['abc'])\n"
+              "print(before, needs_compiling())\n")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.stdout.split() == ["True", "False"], done.stderr

@@ -48,13 +48,33 @@ def _baseline_model(name: str) -> Callable[[argparse.Namespace], object]:
 
 
 def _compressor_classifier_model(options: argparse.Namespace) -> CompressorClassifier:
-    return CompressorClassifier() if options.level is None else CompressorClassifier(level=options.level)
+    level = {} if options.level is None else {"level": options.level}
+    return CompressorClassifier(n_jobs=options.n_jobs, **level)
 
 
+# numba loads only for the models that use the PPM kernel.
 def _ppm_model(options: argparse.Namespace):
-    from npc.ppm import PPMClassifier  # numba loads only for this model
+    from npc.ppm import PPMClassifier
 
-    return PPMClassifier()
+    return PPMClassifier(n_jobs=options.n_jobs)
+
+
+def _token_ppm_model(options: argparse.Namespace):
+    from npc.token_ppm import TokenPPMClassifier
+
+    return TokenPPMClassifier(n_jobs=options.n_jobs)
+
+
+def _mixture_model(options: argparse.Namespace):
+    from npc.mixture import CodeLengthMixer
+
+    return CodeLengthMixer(n_jobs=options.n_jobs)
+
+
+def _ppm_needs_compiling() -> bool:
+    import npc.ppm
+
+    return npc.ppm.needs_compiling()
 
 
 @dataclass(frozen=True)
@@ -67,8 +87,8 @@ class Model:
     about: str
     build: Callable[[argparse.Namespace], object]
     options: tuple[str, ...] = ()
-    numba_kernels: str | None = None
-    """The module of the numba functions the model compiles on first use (cached after), if any."""
+    needs_compiling: Callable[[], bool] | None = None
+    """Whether the model's numba kernels compile on their next use (once per installation), if it has any."""
 
     @property
     def votes_among_neighbours(self) -> bool:
@@ -86,9 +106,13 @@ MODELS: dict[str, Model] = {
     **{name: Model(f"scikit-learn baseline ({'cosine kNN' if name.endswith('-knn') else 'logistic regression'})",
                    _baseline_model(name), _KNN if name.endswith("-knn") else ()) for name in BASELINES},
     "compressor-classifier": Model("one zstd compressor primed per class; --level is zstd's",
-                                   _compressor_classifier_model, ("level",)),
+                                   _compressor_classifier_model, ("level", "n_jobs")),
     "ppm": Model("a PPM model per class (npc.PPMClassifier): the class that codes the text in the fewest bits",
-                 _ppm_model, numba_kernels="npc._ppm_kernel"),
+                 _ppm_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
+    "token-ppm": Model("the same over words and word bigrams (npc.TokenPPMClassifier)",
+                       _token_ppm_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
+    "mix": Model("byte PPM of orders 2-4 and zstd class models, weights fitted out of fold (npc.CodeLengthMixer)",
+                 _mixture_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
 }
 """``--model`` name -> :class:`Model`."""
 
@@ -110,7 +134,8 @@ def add_model_arguments(model: argparse._ArgumentGroup, run: argparse._ArgumentG
     model.add_argument("--tie-break", choices=TIE_BREAKS,
                        help="rule for tied votes (default: nearest, the class of the closest tied neighbour)")
     run.add_argument("--n-jobs", type=n_jobs, metavar="N",
-                     help="parallel workers of the NCD search, joblib semantics (default -1: all cores)")
+                     help="parallel workers (the NCD search, or the class models' predictions), joblib semantics "
+                          "(default -1: all cores)")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="keep finished chunks there; an interrupted run resumes when repeated")
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import os
-from pathlib import Path
 
 import numpy as np
 from joblib import effective_n_jobs, parallel_config
@@ -19,7 +17,7 @@ from npc.cli.report import duration
 from npc.model_selection import NCDClassifierCV
 
 __all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "announce_compilation", "cross_validation", "on_cluster",
-           "predict", "uncompiled_kernels"]
+           "predict"]
 
 # Above this many pairs, time a small sample first and announce the estimated duration.
 ESTIMATE_ABOVE_PAIRS = 1_000_000
@@ -45,29 +43,10 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
     note(options, message)
 
 
-def uncompiled_kernels(module) -> list[str]:
-    """The numba functions of ``module`` that the next call compiles: no fresh on-disk cache index.
-
-    Functions inlined into others (``inline="always"``) are never cached on their own and
-    are left out; a function numba cannot cache counts as uncompiled.
-    """
-    from numba.core.dispatcher import Dispatcher
-
-    source = Path(module.__file__).stat().st_mtime
-    uncompiled = []
-    for name, function in vars(module).items():
-        if not isinstance(function, Dispatcher) or function.targetoptions.get("inline") == "always":
-            continue
-        index = getattr(getattr(function._cache, "_cache_file", None), "_index_path", None)
-        if index is None or not Path(index).is_file() or Path(index).stat().st_mtime < source:
-            uncompiled.append(name)
-    return uncompiled
-
-
 def announce_compilation(options, name: str) -> None:
     """One note before a model's numba kernels compile (the first run on a machine), else nothing."""
-    module = MODELS[name].numba_kernels
-    if module is not None and uncompiled_kernels(importlib.import_module(module)):
+    needs_compiling = MODELS[name].needs_compiling
+    if needs_compiling is not None and needs_compiling():
         note(options, f"note: compiling the {name.upper()} kernel (numba) on its first run here: about 5-20 s, "
                       "once; later runs reuse it")
 
