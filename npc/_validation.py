@@ -15,7 +15,8 @@ import numpy as np
 
 from npc.errors import NPCError
 
-__all__ = ["InvalidInputError", "encode_text", "decode_text", "check_texts", "check_labels", "check_int",
+__all__ = ["InvalidInputError", "encode_text", "decode_text", "check_texts", "check_labels", "check_stream_classes",
+           "check_int",
            "check_n_neighbors"]
 
 
@@ -151,6 +152,33 @@ def _is_missing(label) -> bool:
         return label is None or bool(label != label)
     except TypeError:  # pandas.NA refuses to be a bool
         return True
+
+
+def check_stream_classes(fitted_classes, labels: np.ndarray, classes) -> np.ndarray:
+    """The classes of a ``partial_fit`` call, under scikit-learn's incremental contract.
+
+    ``classes`` is required on the first call (``fitted_classes`` None) and, when given
+    later, must equal the classes of the first; every label must be one of them.
+
+    Returns
+    -------
+    ndarray
+        The sorted classes (``classes`` on the first call, else ``fitted_classes``).
+    """
+    if classes is not None:
+        declared = np.unique(check_labels(classes, len(classes)))
+        if fitted_classes is not None and not np.array_equal(declared, fitted_classes):
+            raise InvalidInputError(f"classes={declared.tolist()} is not the classes of the first partial_fit call, "
+                                    f"{fitted_classes.tolist()}.")
+    elif fitted_classes is None:
+        raise InvalidInputError("classes must be passed on the first call to partial_fit.")
+    known = declared if fitted_classes is None else fitted_classes
+    unknown = ~np.isin(labels, known)
+    if unknown.any():
+        first = np.flatnonzero(unknown)[0]
+        raise InvalidInputError(f"y[{first}] = {labels[first].tolist()!r} is not one of the classes {known.tolist()}; "
+                                "declare every class with `classes` on the first call.")
+    return known
 
 
 def check_int(value, name: str, minimum: int | None = 1) -> int:

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from npc._code_lengths import centred_scores
 from npc._tags import TextInputMixin
-from npc._validation import InvalidInputError, check_labels, encode_text
+from npc._validation import check_labels, check_stream_classes, encode_text
 from npc.corpus import as_corpus
 
 __all__ = ["CompressorClassifier"]
@@ -142,23 +142,11 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         corpus = as_corpus(X, name="X")
         labels = check_labels(y, len(corpus))
         first_call = not hasattr(self, "classes_")
-        if classes is not None:
-            declared = np.unique(check_labels(classes, len(classes)))
-            if not first_call and not np.array_equal(declared, self.classes_):
-                raise InvalidInputError(f"classes={declared.tolist()} is not the classes of the first "
-                                        f"partial_fit call, {self.classes_.tolist()}.")
-        elif first_call:
-            raise InvalidInputError("classes must be passed on the first call to partial_fit.")
+        classes = check_stream_classes(None if first_call else self.classes_, labels, classes)
         if first_call:
-            self.classes_ = declared
+            self.classes_ = classes
             self._parts = [[] for _ in self.classes_]
             self.class_count_ = np.zeros(len(self.classes_), dtype=np.int64)
-        unknown = ~np.isin(labels, self.classes_)
-        if unknown.any():
-            first = np.flatnonzero(unknown)[0]
-            raise InvalidInputError(f"y[{first}] = {labels[first].tolist()!r} is not one of the "
-                                    f"classes {self.classes_.tolist()}; declare every class with `classes` "
-                                    "on the first call.")
         self._learn(corpus.items, np.searchsorted(self.classes_, labels))
         return self
 

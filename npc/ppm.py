@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from npc import _ppm_model
 from npc._ppm_kernel import needs_compiling
 from npc._tags import TextInputMixin
-from npc._validation import InvalidInputError, check_labels, check_texts, encode_text
+from npc._validation import check_labels, check_stream_classes, check_texts, encode_text
 
 __all__ = ["PPMClassifier", "needs_compiling"]
 
@@ -66,18 +66,9 @@ class PPMClassModels(TextInputMixin, ClassifierMixin, BaseEstimator):
         texts = check_texts(X, name="X", allow_empty=True)
         labels = check_labels(y, len(texts))
         first_call = not hasattr(self, "classes_")
-        if first_call and classes is None:
-            raise InvalidInputError("classes must be given to the first call of partial_fit.")
-        if classes is not None:
-            classes = np.unique(check_labels(classes, len(classes)))
-            if not first_call and not np.array_equal(classes, self.classes_):
-                raise InvalidInputError(f"classes {classes.tolist()} differ from those of the first call "
-                                        f"{self.classes_.tolist()}.")
-            if first_call:
-                self._set_models(classes, [_ppm_model.empty_model(self.order)] * len(classes))
-        unknown = np.setdiff1d(labels, self.classes_)
-        if len(unknown):
-            raise InvalidInputError(f"y has labels {unknown.tolist()[:5]} not in classes {self.classes_.tolist()}.")
+        classes = check_stream_classes(None if first_call else self.classes_, labels, classes)
+        if first_call:
+            self._set_models(classes, [_ppm_model.empty_model(self.order)] * len(classes))
         return self._learn(texts, labels)
 
     def _learn(self, texts: list[bytes], labels: np.ndarray):
