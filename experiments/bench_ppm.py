@@ -28,7 +28,6 @@ peak memory, and the first call's compile time.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -39,7 +38,7 @@ import numpy as np
 import pyppmd
 from sklearn.model_selection import train_test_split
 
-from experiments.resources import git_commit, machine
+from experiments.report import new_record, record_text, write_record
 from npc.compressor_classifier import CompressorClassifier
 from npc.datasets import load_dataset
 from npc.ppm import PPMClassifier
@@ -154,19 +153,20 @@ def coder_check(train, queries, ppmd_differences: np.ndarray, truth) -> dict:
         "same_prediction": float(np.mean(ours.argmin(axis=1) == theirs.argmin(axis=1))),
         "accuracy_order6_D": float(np.mean(model.classes_[ours.argmin(axis=1)] == truth)),
         "true_class_bytes_ours_mean": float(ours[np.arange(len(truth)), np.searchsorted(model.classes_, truth)].mean()),
-        "true_class_bytes_ppmd_mean": float(theirs[np.arange(len(truth)), np.searchsorted(model.classes_, truth)].mean()),
+        "true_class_bytes_ppmd_mean": float(
+            theirs[np.arange(len(truth)), np.searchsorted(model.classes_, truth)].mean()),
     }
 
 
-def run_benchmark(names=tuple(TEST_ROWS)) -> dict:
+def run_benchmark(names=tuple(TEST_ROWS), argv=None) -> dict:
     started = time.perf_counter()
-    result = {"command": "python -m experiments.bench_ppm " + " ".join(sys.argv[1:]), "commit": git_commit(),
-              "machine": machine(), "versions": {"pyppmd": pyppmd.__version__}}
+    result = new_record("experiments.bench_ppm", argv, versions={"pyppmd": pyppmd.__version__})
     result["selection"] = {}
     for name in names:
         train = load_dataset(name, "train")
         result["selection"][name] = selection(train.texts, train.labels)
-    mean = {key: statistics.fmean(result["selection"][name][key] for name in names) for key in result["selection"][names[0]]}
+    mean = {key: statistics.fmean(result["selection"][name][key] for name in names)
+            for key in result["selection"][names[0]]}
     result["selected_defaults"] = best(mean)
     result["datasets"] = {name: compare(name, best(result["selection"][name])) for name in names}
     result["seconds"] = round(time.perf_counter() - started, 1)
@@ -175,14 +175,13 @@ def run_benchmark(names=tuple(TEST_ROWS)) -> dict:
 
 
 def to_markdown(result: dict) -> str:
-    m = result["machine"]
     lines = [
         "# PPMClassifier benchmark",
         "",
-        (f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
-        f"{result['seconds']} s. Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, "
-        f"Python {m['python']}, pyppmd {result['versions']['pyppmd']} (shared with other jobs; times are this "
-        "process's CPU time per query)."),
+        (f"{result['seconds']} s with the data sets of `NPC_DATA_DIR`; pyppmd {result['versions']['pyppmd']}. The "
+         "machine was shared with other jobs: times are this process's CPU time per query, with the first call's "
+         "kernel compilation inside; `python -m experiments.bench_ppm speed` measures speed properly "
+         "([bench_ppm_speed.md](bench_ppm_speed.md))."),
         "",
         "## Parameters chosen on the training split",
         "",
@@ -213,7 +212,8 @@ def to_markdown(result: dict) -> str:
     lines += ["", "Speed-up of PPMClassifier over PPMd re-encoding (medians): " + ", ".join(
         f"{name} {r['speedup_vs_ppmd_median']:.0f}x" for name, r in result["datasets"].items()) + ".", "",
         "## Code lengths against a real coder", "",
-        ("PPMClassifier(order=6, escape='D', update_exclusion=True) bits / 8 against `len(pyppmd.compress(class_text + query)) - "
+        ("PPMClassifier(order=6, escape='D', update_exclusion=True) bits / 8 against "
+         "`len(pyppmd.compress(class_text + query)) - "
         "len(pyppmd.compress(class_text))` (order 6, 64 MiB, variant H) for every test row and class:"), "",
         ("| data set | pairs | ours / PPMd (median, quartiles) | mean bytes ours | PPMd | true class: ours | PPMd "
         "| Pearson r | same argmin | accuracy (order 6, D) |"),
@@ -256,11 +256,9 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", nargs="+", default=list(TEST_ROWS), choices=list(TEST_ROWS))
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_ppm")
     args = parser.parse_args(argv)
-    result = run_benchmark(tuple(args.datasets))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(to_markdown(result))
-    print(to_markdown(result))
+    result = run_benchmark(tuple(args.datasets), argv)
+    write_record(result, to_markdown(result), args.out)
+    print(record_text(result, to_markdown(result)))
     return 0
 
 

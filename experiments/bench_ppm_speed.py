@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pyppmd
 
-from experiments.resources import describe_machine, git_commit, machine
+from experiments.report import new_record, record_text, write_record
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ("r8", "r52", "ohsumed", "20news", "imdb")
@@ -130,7 +130,8 @@ def predict_section(name: str, n: int, repeats: int, before: str | None) -> dict
         ppmd.append(statistics.median(runs))
     n_bytes = sum(map(len, queries))
     result = {"rows": len(queries), "classes": ours["classes"], "query_bytes": n_bytes,
-              "ms_median": 1000 * statistics.median(ours["seconds"]), "ms_mean": 1000 * statistics.fmean(ours["seconds"]),
+              "ms_median": 1000 * statistics.median(ours["seconds"]),
+              "ms_mean": 1000 * statistics.fmean(ours["seconds"]),
               "pyppmd_ms_median_per_class": 1000 * statistics.median(ppmd),
               "throughput_ratio_to_pyppmd": (n_bytes * ours["classes"] / sum(ours["seconds"])) / (n_bytes / sum(ppmd))}
     if before:
@@ -178,8 +179,8 @@ def compile_section() -> dict:
 
 def run(args) -> dict:
     started = time.perf_counter()
-    result = {"command": "python -m experiments.bench_ppm speed " + " ".join(sys.argv[2:]), "commit": git_commit(),
-              "machine": machine(), "versions": {"pyppmd": pyppmd.__version__}, "before": args.before}
+    result = new_record("experiments.bench_ppm", ["speed", *args.argv], versions={"pyppmd": pyppmd.__version__},
+                        before=args.before)
     result["compile"] = compile_section()
     result["predict"] = {name: predict_section(name, args.queries, args.repeats, args.before) for name in args.datasets}
     result["workers"] = workers_section(args.workers_rows, args.repeats)
@@ -192,12 +193,11 @@ def run(args) -> dict:
 def to_markdown(result: dict) -> str:
     before = result["before"]
     lines = ["# PPMClassifier speed", "",
-             (f"Command: `NPC_DATA_DIR=<data sets> {result['command'].strip()}` — commit `{result['commit']}` — "
-             f"{result['seconds']} s. Machine: {describe_machine(result['machine'])}, pyppmd "
-             f"{result['versions']['pyppmd']}; load average {result['machine']['load_average_at_start']} at the start, "
-             f"{result['load_average_at_end']} at the end."), "",
+             (f"{result['seconds']} s with the data sets of `NPC_DATA_DIR`; pyppmd {result['versions']['pyppmd']}; "
+              f"load average {result['load_average_at_end']} at the end (at the start: below)."), "",
              "## Prediction (one core, warm kernel; CPU ms per query, median of repeats)", "",
-             "| data set | rows | classes | ms median | ms mean |" + (f" before ({before}) median | mean |" if before else "")
+             "| data set | rows | classes | ms median | ms mean |"
+             + (f" before ({before}) median | mean |" if before else "")
              + " pyppmd ms per class | throughput / pyppmd's |",
              "| --- | --- | --- | --- | --- |" + (" --- | --- |" if before else "") + " --- | --- |"]
     for name, r in result["predict"].items():
@@ -209,11 +209,13 @@ def to_markdown(result: dict) -> str:
               (f"1 worker {w['seconds_1_worker']:.2f} s, 2 workers {w['seconds_2_workers']:.2f} s: "
               f"{w['speedup']:.2f}x."), "",
               f"## Fit ({f['dataset']} training split, {f['text_bytes'] / 1e6:.1f} MB of text)", "",
-              (f"{f['seconds']:.1f} s ({f['mb_per_second']:.1f} MB/s); model {f['model_bytes'] / 2**20:.1f} MiB; peak RSS "
+              (f"{f['seconds']:.1f} s ({f['mb_per_second']:.1f} MB/s); model {f['model_bytes'] / 2**20:.1f} MiB; "
+               "peak RSS "
               f"{f['peak_rss_bytes'] / 2**20:.0f} MiB, {(f['peak_rss_bytes'] - f['rss_before_bytes']) / 2**20:.0f} MiB "
               f"above the process before the fit ({f['peak_over_model']:.1f}x the model)."), "",
               "## First call", "",
-              (f"Fit and predict of two tiny texts from an empty numba cache: {c['cold_seconds']:.1f} s; with the cache "
+              (f"Fit and predict of two tiny texts from an empty numba cache: {c['cold_seconds']:.1f} s; "
+               "with the cache "
               f"filled: {c['warm_seconds']:.1f} s; compile time {c['compile_seconds']:.1f} s "
               f"(`npc.ppm.needs_compiling()`: {c['needs_compiling_cold']} before, {c['needs_compiling_warm']} after)."),
               ""]
@@ -231,13 +233,12 @@ def main(argv=None) -> int:
     parser.add_argument("--small", action="store_true", help="tiny sizes, to check the script")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_ppm_speed")
     args = parser.parse_args(argv)
+    args.argv = sys.argv[2:] if argv is None else list(argv)
     if args.small:
         args.datasets, args.queries, args.repeats, args.workers_rows, args.fit_dataset = ["r8"], 10, 2, 60, "r8"
     result = run(args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(to_markdown(result))
-    print(to_markdown(result))
+    write_record(result, to_markdown(result), args.out)
+    print(record_text(result, to_markdown(result)))
     return 0
 
 
