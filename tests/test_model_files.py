@@ -38,6 +38,8 @@ MODELS = {
     "ncd-zstd-distance": lambda: npc.NCDClassifier(3, compressor="zstd", weights="distance"),
     "compressor-classifier": lambda: npc.CompressorClassifier(),
     "ppm": lambda: npc.PPMClassifier(),
+    "token-ppm": lambda: npc.TokenPPMClassifier(),
+    "mix": lambda: npc.CodeLengthMixer(cv=2),
     **{name: (lambda name=name: make_baseline(name, **({"n_neighbors": 3} if name.endswith("-knn") else {})))
        for name in BASELINES},
 }
