@@ -14,7 +14,6 @@ script fails).
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -23,28 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.report import markdown_table, provenance
-from experiments.resources import git_commit, machine
-from npc import (
-    CompressorClassifier,
-    NCDClassifier,
-    PPMClassifier,
-    load_model,
-    save_model,
-)
-from npc.baselines import BASELINES, make_baseline
+from experiments.report import markdown_table, new_record, record_text, write_record
+from npc import load_model, save_model
+from npc.cli.models import MODELS, default_model
 from npc.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# The command line's models at its defaults (--k 2, --tie-break nearest, gzip).
-MODELS = {
-    "ncd": lambda: NCDClassifier(2),
-    **{name: (lambda name=name: make_baseline(name, **({"n_neighbors": 2} if name.endswith("-knn") else {})))
-       for name in BASELINES},
-    "compressor-classifier": CompressorClassifier,
-    "ppm": PPMClassifier,
-}
 
 _COLD_LOAD = ("import sys, time; from npc import load_model; started = time.perf_counter(); "
               "load_model(sys.argv[1]); print(time.perf_counter() - started)")
@@ -70,7 +53,7 @@ def timed(call):
 
 
 def measure(name: str, train, check_texts, repeats: int, folder: Path) -> dict:
-    model, fit_seconds = timed(lambda: MODELS[name]().fit(train.texts, train.labels))
+    model, fit_seconds = timed(lambda: default_model(name).fit(train.texts, train.labels))
     path = folder / f"{name}.npc"
     _, save_seconds = timed(lambda: save_model(model, path, X=train.texts, y=train.labels))
     loads = []
@@ -96,19 +79,8 @@ def main(argv=None) -> int:
         for name in args.models:
             print(f"{name} ...", file=sys.stderr, flush=True)
             rows.append(measure(name, train, list(test.texts), args.repeats, Path(folder)))
-    record = {
-        "command": "python -m experiments.bench_model_files " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "commit": git_commit(),
-        "machine": machine(),
-        "dataset": args.dataset,
-        "n_train": len(train),
-        "train_bytes": n_bytes,
-        "n_check": len(test),
-        "repeats": args.repeats,
-        "models": rows,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    record = new_record("experiments.bench_model_files", argv, dataset=args.dataset, n_train=len(train),
+                        train_bytes=n_bytes, n_check=len(test), repeats=args.repeats, models=rows)
     table = [[row["model"], f"{row['file_bytes'] / 1e6:.2f}", f"{row['file_bytes'] / n_bytes:.2f}",
               f"{row['fit_seconds']:.1f}", f"{row['save_seconds']:.2f}", f"{row['median_load_seconds']:.3f}",
               f"{row['cold_load_seconds']:.2f}"] for row in rows]
@@ -122,10 +94,9 @@ def main(argv=None) -> int:
                         f"load (s, median of {args.repeats})", "load in a new process (s)"], table),
         ("Load in a new process: `load_model` alone, timed in a fresh interpreter after `import npc` (the numpy and "
         "scikit-learn imports it triggers are included)."),
-        provenance(record),
     ])
-    args.output.with_suffix(".md").write_text(text + "\n")
-    print(text)
+    write_record(record, text, args.output)
+    print(record_text(record, text))
     return 0
 
 

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-from experiments.report import markdown_table, provenance
-from experiments.resources import git_commit, machine
+from experiments.report import markdown_table, new_record, record_text, write_record
 from npc.cli import main as npc_main
 from npc.comparison import format_size
 
@@ -44,16 +42,13 @@ def main(argv=None) -> int:
     for flag, value in (("--n-train", args.n_train), ("--n-test", args.n_test), ("--budget", args.budget)):
         if value is not None:
             compare += [flag, str(value)]
-    record = {"command": "python -m experiments.compare_models " + " ".join(argv if argv is not None else sys.argv[1:]),
-              "commit": git_commit(), "machine": machine(), "npc_command": "npc " + " ".join(compare)}
+    record = new_record("experiments.compare_models", argv, npc_command="npc " + " ".join(compare))
     with tempfile.TemporaryDirectory() as folder:
         report_path = Path(folder) / "compare.json"
         code = npc_main([*compare, "--output", str(report_path)])
         if code != 0:
             return code
         record["report"] = json.loads(report_path.read_text())
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     result, config = record["report"]["comparison"], record["report"]["config"]
     run = sorted((row for row in result["models"] if row["status"] == "ok"), key=lambda row: -row["accuracy"])
     rows = [[f"`{row['name']}`", f"{row['accuracy']:.3f}", f"{row['accuracy_low']:.3f}–{row['accuracy_high']:.3f}",
@@ -69,10 +64,9 @@ def main(argv=None) -> int:
         markdown_table(["model", "accuracy", "95% interval", "macro-F1", "fit (s)", "ms / text", "model file",
                         "p vs best"], rows),
         *skipped,
-        provenance(record),
     ])
-    output.with_suffix(".md").write_text(text + "\n")
-    print(text)
+    write_record(record, text, output)
+    print(record_text(record, text))
     return 0
 
 

@@ -19,7 +19,7 @@ from npc.cli.data import (
     source,
 )
 from npc.cli.errors import EXIT_OK, UsageError
-from npc.cli.models import MODEL_OPTIONS, MODELS
+from npc.cli.models import MODELS, default_model
 from npc.cli.options import Command, add_common_arguments, check_output_path, note
 from npc.comparison import compare_models, format_comparison
 from npc.datasets import has_splits
@@ -49,12 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run_group.add_argument("--output", metavar="FILE.json", help="write the table, configuration and predictions")
 
 
-def _default_model(name: str, options: argparse.Namespace):
-    """The model ``name`` as ``npc classify --model NAME`` builds it with no model option given."""
-    defaults = argparse.Namespace(**vars(options), **MODEL_OPTIONS, model=name)
-    return MODELS[name].build(defaults)
-
-
 def run(options: argparse.Namespace) -> int:
     started = time.perf_counter()
     if options.n_train is not None and options.n_per_class is not None:
@@ -72,7 +66,7 @@ def run(options: argparse.Namespace) -> int:
     note(options, f"test   {describe(test)}")
     y_train, y_test, class_names = comparable_labels(train, test)
     names = options.models or list(MODELS)
-    models = {name: _default_model(name, options) for name in dict.fromkeys(names)}
+    models = {name: default_model(name, seed=options.seed, quiet=options.quiet) for name in dict.fromkeys(names)}
     result = compare_models(models, train.texts, y_train, test.texts, y_test, budget=options.budget,
                             note=None if options.quiet else lambda line: print(line, file=sys.stderr, flush=True))
     print(f"{count(len(models), 'model')} on {source(test)} ({count(len(test), 'text')}), trained on "

@@ -22,7 +22,7 @@ from npc.model_selection import NCDClassifierCV
 from npc.vote import TIE_BREAKS
 
 __all__ = ["AUTO_FOLDS", "AUTO_K", "MODELS", "MODEL_OPTIONS", "Model", "add_model_arguments", "apply_model_options",
-           "models_help"]
+           "default_model", "models_help"]
 
 # --k auto: the candidates and folds of NCDClassifierCV
 AUTO_K, AUTO_FOLDS = (1, 2, 3, 5, 7, 9), 5
@@ -162,3 +162,8 @@ def apply_model_options(options: argparse.Namespace) -> None:
     for name, default in MODEL_OPTIONS.items():
         if getattr(options, name, None) is None:
             setattr(options, name, default)
+
+
+def default_model(name: str, *, seed: int = 0, quiet: bool = True):
+    """The model ``name`` as ``npc classify --model NAME`` builds it when no model option is given."""
+    return MODELS[name].build(argparse.Namespace(**MODEL_OPTIONS, model=name, seed=seed, quiet=quiet))
