@@ -320,7 +320,7 @@ def test_a_broken_pipe_that_is_not_stdout_is_a_failure(monkeypatch, capsys):
 
 @pytest.mark.parametrize("arguments, message", [
     (["--model", "compressor-classifier", "--compressor", "gzip"],
-     "--compressor does not apply to --model compressor-classifier (it takes --level --n-jobs; "
+     "--compressor does not apply to --model compressor-classifier (it takes --level; "
      "see npc classify --help)"),
     (["--model", "tfidf-lr", "--compressor", "zstd", "--k", "5"],
      "--compressor, --k do not apply to --model tfidf-lr (it takes none of them; see npc classify --help)"),

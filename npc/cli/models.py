@@ -48,8 +48,7 @@ def _baseline_model(name: str) -> Callable[[argparse.Namespace], object]:
 
 
 def _compressor_classifier_model(options: argparse.Namespace) -> CompressorClassifier:
-    level = {} if options.level is None else {"level": options.level}
-    return CompressorClassifier(n_jobs=options.n_jobs, **level)
+    return CompressorClassifier() if options.level is None else CompressorClassifier(level=options.level)
 
 
 # numba loads only for the models that use the PPM kernel.
@@ -106,7 +105,7 @@ MODELS: dict[str, Model] = {
     **{name: Model(f"scikit-learn baseline ({'cosine kNN' if name.endswith('-knn') else 'logistic regression'})",
                    _baseline_model(name), _KNN if name.endswith("-knn") else ()) for name in BASELINES},
     "compressor-classifier": Model("one zstd compressor primed per class; --level is zstd's",
-                                   _compressor_classifier_model, ("level", "n_jobs")),
+                                   _compressor_classifier_model, ("level",)),
     "ppm": Model("a PPM model per class (npc.PPMClassifier): the class that codes the text in the fewest bits",
                  _ppm_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
     "token-ppm": Model("the same over words and word bigrams (npc.TokenPPMClassifier)",
