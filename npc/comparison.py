@@ -19,6 +19,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import clone
 
+from npc._validation import InvalidInputError
 from npc.classifier import NCDClassifier
 from npc.evaluation import mcnemar_test, score_predictions, wilson_interval
 from npc.model_files import save_model
@@ -100,7 +101,8 @@ def compare_models(models: dict, X_train, y_train, X_test, y_test, *, budget: fl
     dict
         ``n_train``, ``n_test``, ``budget_seconds``, ``best`` (the most accurate model run;
         the first listed among equals) and ``models``: one row per model, in the order
-        given, with ``name``, ``status`` (``"ok"`` or ``"skipped"``), ``note``,
+        given, with ``name``, ``status`` (``"ok"`` or ``"skipped"``: over the budget, or a
+        model that refuses these rows, e.g. too few texts for its folds), ``note``,
         ``estimated_seconds`` (NCD models, else None) and, when run, ``accuracy``,
         ``accuracy_low``/``accuracy_high`` (Wilson 95 %), ``macro_f1``, ``fit_seconds``,
         ``ms_per_prediction``, ``model_bytes`` (the :func:`~npc.save_model` file),
@@ -132,7 +134,10 @@ def compare_models(models: dict, X_train, y_train, X_test, y_test, *, budget: fl
         else:
             if note is not None:
                 note(f"{name}: fitting {len(X_train):,} texts, predicting {len(X_test):,}")
-            row.update(_fit_and_score(model, X_train, y_train, X_test, y_test))
+            try:
+                row.update(_fit_and_score(model, X_train, y_train, X_test, y_test))
+            except InvalidInputError as error:  # this model cannot take these rows; the others still run
+                row.update(status="skipped", note=f"skipped: {error}")
         rows.append(row)
     run = [row for row in rows if row["status"] == "ok"]
     best = max(run, key=lambda row: row["accuracy"], default=None)  # max keeps the first of equals

@@ -84,3 +84,12 @@ def test_table_lists_run_models_by_accuracy(result):
     accuracies = [float(line.split()[1]) for line in lines[1:]]
     assert accuracies == sorted(accuracies, reverse=True) and len(accuracies) == 3
     assert lines[1].split()[0] == result["best"] and lines[1].endswith("best")
+
+
+def test_a_model_that_refuses_the_rows_is_skipped_and_the_others_run():
+    # ten training texts cannot make 20 folds: the mixer refuses, the comparison goes on
+    result = compare_models({"mix": npc.CodeLengthMixer(cv=20), "ppm": npc.PPMClassifier(order=2)},
+                            TRAIN, Y_TRAIN, TEST, Y_TEST)
+    mix, ppm = result["models"]
+    assert mix["status"] == "skipped" and mix["note"].startswith("skipped: CodeLengthMixer with 20 folds needs")
+    assert ppm["status"] == "ok" and result["best"] == "ppm"
