@@ -1,11 +1,12 @@
 """Prequential (test-then-train) evaluation: each text of a stream predicted, then learned.
 
 A model is scored on every text by the model of the texts before it (Dawid's prequential
-scheme, as in spam filtering: a message is filtered, then its label is learned). Texts
-go in batches of ``--batch`` (1: one text at a time): a batch is predicted by the model
-of the batches before it, then learned with ``partial_fit``. The first batch is learned
-without being scored (there is no model to predict it with). The accuracy over time is
-cumulative (all the texts scored so far) and over a sliding window (the last ``--window``).
+scheme, as in spam filtering: a message is filtered, then its label is learned). The
+first ``--warmup`` texts are learned unscored (there is no model to predict the first
+with), the same for every model; then texts go in batches (a cell ``ppm:1`` is one text
+at a time, ``sgd:50`` batches of 50): a batch is predicted by the model of the texts
+before it, then learned with ``partial_fit``. The accuracy over time is cumulative (all
+the texts scored so far) and over a sliding window (the last ``--window``).
 
 Streams (``--n`` texts each):
 
@@ -26,6 +27,7 @@ Usage::
 
     NPC_DATA_DIR=/path/to/data python -m experiments.prequential   # results/prequential.{json,md,png}
     NPC_DATA_DIR=/path/to/data python -m experiments.prequential --n 300 --out /tmp/prequential   # a check
+    python -m experiments.prequential --datasets imdb --cells ppm:1 sgd:10   # some cells
 
 Finished cells are saved as they end; ``--resume`` keeps those of an existing record
 made with the same settings at the same commit.
@@ -50,6 +52,9 @@ from npc.token_ppm import TokenPPMClassifier
 
 DATASETS = ("imdb", "20news")
 MODELS = ("ppm", "token_ppm", "sgd")
+# PPMClassifier learns one text at a time; the batches of 50 compare every model alike (and
+# keep SGDClassifier, whose partial_fit costs ~0.2-0.4 s a call on 20 classes, within minutes).
+CELLS = ("ppm:1", "ppm:50", "token_ppm:50", "sgd:50")
 CHECKPOINTS = (500, 1000, 2000, 5000, 10000, 20000)
 
 
@@ -79,21 +84,30 @@ def make_model(name: str, seed: int = 0):
     raise ValueError(f"unknown model {name!r}; expected one of {MODELS}")
 
 
-def prequential(model, texts, labels, classes, batch_size: int = 1) -> np.ndarray:
+def _cell(spec: str) -> tuple[str, int]:
+    model, _, batch = spec.partition(":")
+    if model not in MODELS or not batch.isdigit() or int(batch) < 1:
+        raise argparse.ArgumentTypeError(f"{spec!r} is not MODEL:BATCH with MODEL one of {MODELS}, BATCH >= 1")
+    return model, int(batch)
+
+
+def prequential(model, texts, labels, classes, batch_size: int = 1, warmup: int | None = None) -> np.ndarray:
     """Test-then-train predictions of ``model`` over the stream ``texts``.
 
-    Each batch of ``batch_size`` texts is predicted by the model of the batches before
-    it, then learned with ``model.partial_fit``; the first batch is only learned.
+    The first ``warmup`` texts (default ``batch_size``) are only learned; then each batch
+    of ``batch_size`` texts is predicted by the model of the texts before it, then learned
+    with ``model.partial_fit``.
 
     Returns
     -------
     ndarray
-        The predictions of ``texts[batch_size:]``, in stream order.
+        The predictions of ``texts[warmup:]``, in stream order.
     """
     labels = np.asarray(labels)
-    model.partial_fit(texts[:batch_size], labels[:batch_size], classes=classes)
+    warmup = batch_size if warmup is None else warmup
+    model.partial_fit(texts[:warmup], labels[:warmup], classes=classes)
     predictions = []
-    for start in range(batch_size, len(texts), batch_size):
+    for start in range(warmup, len(texts), batch_size):
         stop = start + batch_size
         predictions.append(model.predict(texts[start:stop]))
         model.partial_fit(texts[start:stop], labels[start:stop])
@@ -134,11 +148,13 @@ def load_stream(name: str, n: int, seed: int) -> Stream:
     raise ValueError(f"unknown stream {name!r}; expected one of {DATASETS}")
 
 
-def run_cell(dataset: str, stream: Stream, model: str, batch_size: int, window: int, seed: int) -> dict:
+def run_cell(dataset: str, stream: Stream, model: str, batch_size: int, settings: dict) -> dict:
     """One model's prequential pass over one stream, with its accuracies."""
     classes = np.arange(len(stream.class_names))
-    predictions = prequential(make_model(model, seed), stream.texts, stream.labels, classes, batch_size)
-    correct = predictions == stream.labels[batch_size:]
+    warmup, window = settings["warmup"], settings["window"]
+    predictions = prequential(make_model(model, settings["seed"]), stream.texts, stream.labels, classes, batch_size,
+                              warmup)
+    correct = predictions == stream.labels[warmup:]
     cumulative = running_accuracy(correct)
     return {"dataset": dataset, "model": model, "batch_size": batch_size, "texts": len(stream.texts),
             "scored": len(correct), "first_later": stream.first_later, "accuracy": float(correct.mean()),
@@ -166,11 +182,11 @@ def plot(record: dict, path: Path) -> None:
     for axis, dataset in zip(axes[0], datasets, strict=True):
         for i, cell in enumerate(c for c in record["cells"] if c["dataset"] == dataset):
             cumulative, windowed = curves(cell, window)
-            position = np.arange(1, len(cumulative) + 1) + cell["batch_size"]
+            position = np.arange(1, len(cumulative) + 1) + record["settings"]["warmup"]
             color = f"C{i}"
-            axis.plot(position, cumulative, color=color, linewidth=2, label=f"{cell['model']} (cumulative)")
-            axis.plot(position, windowed, color=color, linewidth=0.7, alpha=0.6,
-                      label=f"{cell['model']} (last {window})")
+            name = f"{cell['model']}:{cell['batch_size']}"
+            axis.plot(position, cumulative, color=color, linewidth=2, label=f"{name} (cumulative)")
+            axis.plot(position, windowed, color=color, linewidth=0.7, alpha=0.6, label=f"{name} (last {window})")
         first_later = next(c["first_later"] for c in record["cells"] if c["dataset"] == dataset)
         if first_later:
             axis.axvline(first_later, color="grey", linestyle=":", label="test split begins")
@@ -196,9 +212,10 @@ def to_markdown(record: dict, image: str) -> str:
     return "\n".join([
         "# Prequential (test-then-train) accuracy over a stream", "",
         (f"Each text is predicted by the model of the texts before it, then learned (`partial_fit`, "
-         f"batches of `batch` texts; the first batch is learned unscored). Cumulative accuracy after "
-         f"the first k scored texts, over all scored texts, and over the last {settings['window']}. "
-         f"Streams of {settings['n']:,} texts, seed {settings['seed']}."), "",
+         f"batches of `batch` texts: 1 is one text at a time; the first {settings['warmup']} texts are "
+         f"learned unscored). Cumulative accuracy after the first k scored texts, over all scored texts, "
+         f"and over the last {settings['window']}. Streams of {settings['n']:,} texts, seed {settings['seed']}."),
+        "",
         markdown_table(header, rows), "",
         f"![accuracy over the stream]({image})", "",
         ("- imdb (binary sentiment; stands in for a spam stream, as no spam corpus is offline): the "
@@ -218,33 +235,35 @@ def to_markdown(record: dict, image: str) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m experiments.prequential", description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--cells", nargs="+", type=_cell, default=[_cell(c) for c in CELLS], metavar="MODEL:BATCH",
+                        help=f"models ({', '.join(MODELS)}) and their batch sizes (default {' '.join(CELLS)})")
     parser.add_argument("--n", type=int, default=5000, help="texts per stream (default 5000)")
-    parser.add_argument("--batch", type=int, default=1, help="texts per predict-then-learn step (default 1)")
+    parser.add_argument("--warmup", type=int, default=50, help="texts learned unscored first (default 50)")
     parser.add_argument("--window", type=int, default=500, help="texts of the sliding window (default 500)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="keep finished cells of a record with these settings")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "prequential")
     args = parser.parse_args(argv)
-    if args.batch < 1 or args.n <= args.batch or args.window < 1:
-        parser.error("need --batch >= 1, --n > --batch and --window >= 1")
-    settings = {"n": args.n, "batch": args.batch, "window": args.window, "seed": args.seed}
+    if args.warmup < 1 or args.n <= args.warmup or args.window < 1:
+        parser.error("need --warmup >= 1, --n > --warmup and --window >= 1")
+    settings = {"n": args.n, "warmup": args.warmup, "window": args.window, "seed": args.seed}
     record = new_record("experiments.prequential", argv, settings=settings, cells=[])
     previous = args.out.with_suffix(".json")
     if args.resume and previous.exists():
         stored = json.loads(previous.read_text())
         if stored.get("settings") == settings and stored.get("commit") == record["commit"]:
             record["cells"] = stored["cells"]
-    done = {(cell["dataset"], cell["model"]) for cell in record["cells"]}
+    done = {(cell["dataset"], cell["model"], cell["batch_size"]) for cell in record["cells"]}
     for dataset in args.datasets:
         stream = None
-        for model in args.models:
-            if (dataset, model) in done:
+        for model, batch_size in args.cells:
+            if (dataset, model, batch_size) in done:
                 continue
             stream = stream or load_stream(dataset, args.n, args.seed)
-            cell = run_cell(dataset, stream, model, args.batch, args.window, args.seed)
+            cell = run_cell(dataset, stream, model, batch_size, settings)
             record["cells"].append(cell)
-            print(f"{dataset} {model}: accuracy {cell['accuracy']:.4f} over {cell['scored']} texts", flush=True)
+            print(f"{dataset} {model}:{batch_size}: accuracy {cell['accuracy']:.4f} over {cell['scored']} texts",
+                  flush=True)
             write_record(record, to_markdown(record, args.out.with_suffix(".png").name), args.out)
     plot(record, args.out)
     write_record(record, to_markdown(record, args.out.with_suffix(".png").name), args.out)

@@ -48,6 +48,8 @@ def test_a_batch_is_predicted_before_it_is_learned():
     stream = ["a", "b", "a", "c", "b", "b"]
     assert prequential(Memory(), stream, [5, 6, 5, 7, 6, 6], classes=[5, 6, 7]).tolist() == [-1, 5, -1, 6, 6]
     assert prequential(Memory(), stream, [5, 6, 5, 7, 6, 6], classes=[5, 6, 7], batch_size=3).tolist() == [-1, 6, 6]
+    assert prequential(Memory(), stream, [5, 6, 5, 7, 6, 6], classes=[5, 6, 7], batch_size=3,
+                       warmup=2).tolist() == [5, -1, 6, 6]
 
 
 def test_running_accuracy_cumulative_and_windowed():
