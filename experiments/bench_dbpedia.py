@@ -19,14 +19,15 @@ a shorter source text is taken whole) and a uniform start. Windows of one pool o
 (the pools hold 1.6-65 MB for 12 MB of training text per class), as DBpedia's abstracts
 of one class share their phrasing. ``--scale`` multiplies the per-class counts.
 
-Measured in a subprocess (this job alone, the kernels compiled before the clock starts):
+Measured in a subprocess that reads the assembled texts from a file (this job alone, the
+kernels compiled before the clock starts):
 
 - fit: wall seconds of ``PPMClassifier().fit`` on the training texts, MB of text per
   second, the model's bytes, peak RSS during the fit (sampled) above the RSS before it,
   and the subprocess's peak RSS over its life (``ru_maxrss``: texts, fit and predict);
-- predict: wall seconds of ``predict`` of every query with ``n_jobs=1`` and ``n_jobs=2``
-  (predictions per second; the two must agree), and the accuracy (a check, not
-  DBpedia's).
+- predict: wall seconds of ``predict`` of every query with ``n_jobs=2``, and of
+  ``--one-core-queries`` of them (spread evenly) with ``n_jobs=1``: predictions per second
+  (the two must agree on the shared queries); the accuracy (a check, not DBpedia's).
 
 The projection to a Dask cluster assumes each of ``--workers`` workers predicts at the
 measured one-core rate (the same model and query length), the fitted model sent once to
@@ -48,6 +49,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,7 +69,8 @@ _20NEWS_GROUPS = {"computers": ("comp.",), "recreation": ("rec.",), "science": (
 CLASSES = ([("imdb negative", "imdb", ("neg",)), ("imdb positive", "imdb", ("pos",))]
            + [(f"20news {name}", "20news", prefixes) for name, prefixes in _20NEWS_GROUPS.items()]
            + [("ohsumed", "ohsumed", None), ("r52", "r52", None)]
-           + [(f"masakhanews {language}", f"masakhanews_{language}", None) for language in ("pcm", "yor", "som", "xho")])
+           + [(f"masakhanews {language}", f"masakhanews_{language}", None)
+              for language in ("pcm", "yor", "som", "xho")])
 
 
 def _source_texts(dataset: str, wanted) -> list[str]:
@@ -116,12 +119,14 @@ def assemble(scale: float, seed: int = 0) -> tuple[list[str], np.ndarray, list[s
             labels[1])
 
 
-def measure(scale: float, seed: int) -> dict:
-    """Fit and predict the job in this process; the figures of the module docstring."""
+def measure(job: Path, one_core_queries: int) -> dict:
+    """Fit and predict the job saved in ``job`` in this process; the figures of the module docstring."""
     from experiments.resources import PeakMemory
     from npc.ppm import PPMClassifier
 
-    train_texts, train_labels, queries, truth = assemble(scale, seed)
+    stored = json.loads(job.read_text())
+    train_texts, train_labels, queries, truth = (stored[key] for key in ("train", "train_labels", "queries", "truth"))
+    del stored
     PPMClassifier().fit(["ab", "cd"], [0, 1]).predict(["abc"])  # compiles or loads the kernels before the clock
     with PeakMemory(interval=0.05) as before:
         pass
@@ -134,20 +139,22 @@ def measure(scale: float, seed: int) -> dict:
               "query_bytes": sum(len(t.encode("utf-8", "surrogatepass")) for t in queries),
               "fit_seconds": fit_seconds, "model_bytes": model.model_bytes_,
               "rss_before_fit_bytes": before.peak_bytes, "fit_peak_rss_bytes": during.peak_bytes}
+    rows = np.unique(np.linspace(0, len(queries) - 1, min(one_core_queries, len(queries))).round().astype(int))
     predictions = {}
-    for n_jobs in (1, 2):
+    for n_jobs, part in ((2, np.arange(len(queries))), (1, rows)):
         model.set_params(n_jobs=n_jobs)
         started = time.perf_counter()
-        predictions[n_jobs] = model.predict(queries)
+        predictions[n_jobs] = model.predict([queries[i] for i in part])
         result[f"predict_seconds_{n_jobs}"] = time.perf_counter() - started
-    result["predictions_agree"] = bool(np.array_equal(predictions[1], predictions[2]))
-    result["accuracy"] = float(np.mean(predictions[1] == truth))
+        result[f"predict_queries_{n_jobs}"] = len(part)
+    result["predictions_agree"] = bool(np.array_equal(predictions[1], predictions[2][rows]))
+    result["accuracy"] = float(np.mean(predictions[2] == np.asarray(truth)))
     return result
 
 
 def project(measured: dict, workers: int, bandwidth_mb: float, chunk_rows: int, task_overhead_ms: float) -> dict:
     """Wall seconds of the job on one machine (2 cores) and on a ``workers``-worker Dask cluster."""
-    rate_1 = measured["queries"] / measured["predict_seconds_1"]
+    rate_1 = measured["predict_queries_1"] / measured["predict_seconds_1"]
     transfer = workers * measured["model_bytes"] / (bandwidth_mb * 1e6)
     tasks = -(-measured["queries"] // chunk_rows)
     cluster_predict = transfer + measured["queries"] / (workers * rate_1) + tasks * task_overhead_ms / 1000
@@ -159,6 +166,7 @@ def project(measured: dict, workers: int, bandwidth_mb: float, chunk_rows: int, 
 
 def to_markdown(record: dict) -> str:
     m, p, a = record["measured"], record["projection"], record["assumptions"]
+    rate_1, rate_2 = (m[f"predict_queries_{n}"] / m[f"predict_seconds_{n}"] for n in (1, 2))
     enough = p["one_machine_seconds"] <= 60 * a["enough_minutes"]
     rows = [["training texts", f"{m['train_texts']:,} ({m['train_bytes'] / 1e6:.1f} MB)"],
             ["queries", f"{m['queries']:,} ({m['query_bytes'] / 1e6:.1f} MB)"],
@@ -167,12 +175,13 @@ def to_markdown(record: dict) -> str:
             ["model", f"{m['model_bytes'] / 2**20:.1f} MiB"],
             ["peak RSS during the fit, above the RSS before it",
              f"{(m['fit_peak_rss_bytes'] - m['rss_before_fit_bytes']) / 2**20:.0f} MiB "
-             f"(before: {m['rss_before_fit_bytes'] / 2**20:.0f} MiB, texts and kernels)"],
+             f"(before: {m['rss_before_fit_bytes'] / 2**20:.0f} MiB: the texts and the kernels)"],
             ["peak RSS of the whole job (ru_maxrss)", f"{m['max_rss_bytes'] / 2**20:.0f} MiB"],
-            ["predict, 1 core", f"{m['predict_seconds_1']:.1f} s, {m['queries'] / m['predict_seconds_1']:,.0f} per s"],
-            ["predict, 2 cores (n_jobs=2)",
-             f"{m['predict_seconds_2']:.1f} s, {m['queries'] / m['predict_seconds_2']:,.0f} per s "
-             f"({m['predict_seconds_1'] / m['predict_seconds_2']:.2f}x; same predictions: {m['predictions_agree']})"],
+            [f"predict, 1 core ({m['predict_queries_1']:,} queries)",
+             f"{m['predict_seconds_1']:.1f} s, {rate_1:,.0f} per s"],
+            [f"predict, 2 cores (n_jobs=2, {m['predict_queries_2']:,} queries)",
+             f"{m['predict_seconds_2']:.1f} s, {rate_2:,.0f} per s "
+             f"({rate_2 / rate_1:.2f}x; same predictions: {m['predictions_agree']})"],
             ["accuracy (assembled set, not DBpedia's)", f"{m['accuracy']:.4f}"],
             ["one machine: fit + 2-core predict", f"{p['one_machine_seconds']:.1f} s"],
             [f"{a['workers']}-worker Dask cluster: fit + predict",
@@ -203,17 +212,26 @@ def main(argv=None) -> int:
     parser.add_argument("--chunk-rows", type=int, default=1000)
     parser.add_argument("--task-overhead-ms", type=float, default=1.0)
     parser.add_argument("--enough-minutes", type=float, default=10.0)
+    parser.add_argument("--one-core-queries", type=int, default=10_000, help="queries predicted on 1 core")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "bench_dbpedia")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)  # the subprocess's part
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the subprocess's part: the job file
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
         parser.error("--scale must be in (0, 1]")
     if args.measure:
-        print(json.dumps(measure(args.scale, args.seed)))
+        print(json.dumps(measure(args.measure, args.one_core_queries)))
         return 0
     started = time.perf_counter()
-    child = subprocess.run([sys.executable, "-m", "experiments.bench_dbpedia", "--measure", "--scale", str(args.scale),
-                            "--seed", str(args.seed)], capture_output=True, text=True, cwd=ROOT)
+    train_texts, train_labels, queries, truth = assemble(args.scale, args.seed)
+    with tempfile.TemporaryDirectory() as folder:
+        # The job goes to the subprocess as a file: it then holds only the texts, not the source sets.
+        job = Path(folder) / "job.json"
+        job.write_text(json.dumps({"train": train_texts, "train_labels": train_labels.tolist(), "queries": queries,
+                                   "truth": truth.tolist()}))
+        del train_texts, queries
+        child = subprocess.run([sys.executable, "-m", "experiments.bench_dbpedia", "--measure", str(job),
+                                "--one-core-queries", str(args.one_core_queries)],
+                               capture_output=True, text=True, cwd=ROOT)
     if child.returncode:
         sys.exit(f"the measuring subprocess failed:\n{child.stderr}")
     measured = json.loads(child.stdout) | {
