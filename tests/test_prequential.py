@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from experiments.prequential import make_model, prequential, running_accuracy
+from experiments.prequential import MODELS, make_model, prequential, running_accuracy
 
 
 class Majority:
@@ -58,7 +58,7 @@ def test_running_accuracy_cumulative_and_windowed():
     np.testing.assert_allclose(running_accuracy(correct, window=2), [1, 1 / 2, 1 / 2, 1, 1 / 2])
 
 
-@pytest.mark.parametrize("name", ["ppm", "token_ppm", "sgd"])
+@pytest.mark.parametrize("name", MODELS)
 def test_every_model_streams(name):
     texts = ["cheap pills buy now", "meeting at noon", "buy cheap pills", "lunch meeting moved", "pills now",
              "noon lunch"]
