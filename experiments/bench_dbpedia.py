@@ -36,6 +36,9 @@ every worker one after another at ``--bandwidth-mb`` MB/s, query chunks of
 once, on one machine, as here. One machine is enough when its fit plus 2-core predict
 takes at most ``--enough-minutes``.
 
+The full size needs about 1 GiB and a few minutes on a 2-core machine (under 5 minutes
+with the machine busy with other jobs); ``--scale 0.01`` takes seconds.
+
 Usage::
 
     NPC_DATA_DIR=/path/to/data python -m experiments.bench_dbpedia   # results/bench_dbpedia.{json,md}
