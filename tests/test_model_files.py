@@ -182,7 +182,8 @@ def test_untrusted_function_or_class_named_in_the_tree_is_refused(saved, name):
 def test_a_function_or_untrusted_object_is_refused_when_saving(tmp_path):
     from sklearn.feature_extraction.text import CountVectorizer
 
-    model = npc.CosineKNNClassifier(vectorizer=CountVectorizer(tokenizer=str.split, token_pattern=None)).fit(TEXTS, LABELS)
+    vectorizer = CountVectorizer(tokenizer=str.split, token_pattern=None)
+    model = npc.CosineKNNClassifier(vectorizer=vectorizer).fit(TEXTS, LABELS)
     with pytest.raises(ModelFileError, match=r"model\.vectorizer\.tokenizer is a method_descriptor"):
         save_model(model, tmp_path / "m.npc")
     model = npc.NCDClassifier(1, random_state=np.random.RandomState(0)).fit(TEXTS, LABELS)
