@@ -67,7 +67,7 @@ def _token_ppm_model(options: argparse.Namespace):
 def _mixture_model(options: argparse.Namespace):
     from npc.mixture import CodeLengthMixer
 
-    return CodeLengthMixer(n_jobs=options.n_jobs)
+    return CodeLengthMixer()  # one process: each worker of its folds would hold whole source models
 
 
 def _ppm_needs_compiling() -> bool:
@@ -111,7 +111,7 @@ MODELS: dict[str, Model] = {
     "token-ppm": Model("the same over words and word bigrams (npc.TokenPPMClassifier)",
                        _token_ppm_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
     "mix": Model("byte PPM of orders 2-4 and zstd class models, weights fitted out of fold (npc.CodeLengthMixer)",
-                 _mixture_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
+                 _mixture_model, needs_compiling=_ppm_needs_compiling),
 }
 """``--model`` name -> :class:`Model`."""
 
