@@ -54,6 +54,7 @@ import json, sys, time
 import numpy as np
 from npc.datasets import load_dataset
 from npc.ppm import PPMClassifier
+import npc
 name, n, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 train, test = load_dataset(name, "train"), load_dataset(name, "test")
 rows = np.unique(np.linspace(0, len(test.texts) - 1, n).round().astype(int))
@@ -68,7 +69,7 @@ for query in queries:
         model.code_lengths([query])
         runs.append(time.process_time() - started)
     seconds.append(sorted(runs)[len(runs) // 2])
-print(json.dumps({"rows": rows.tolist(), "seconds": seconds, "classes": len(model.classes_)}))
+print(json.dumps({"rows": rows.tolist(), "seconds": seconds, "classes": len(model.classes_), "npc": npc.__file__}))
 """
 
 _FIT = """
@@ -102,7 +103,9 @@ print(needed, time.perf_counter() - started)
 def _python(code: str, *args, env: dict | None = None, pythonpath: str | None = None) -> str:
     environment = os.environ | (env or {})
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [pythonpath, str(ROOT)]))
-    return subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, env=environment,
+    # `python -c` puts its working directory first on sys.path: run in ``pythonpath`` so that
+    # its npc, not this checkout's, is the one imported.
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=pythonpath or ROOT, env=environment,
                           capture_output=True, text=True, check=True).stdout
 
 
@@ -137,6 +140,8 @@ def predict_section(name: str, n: int, repeats: int, before: str | None) -> dict
     if before:
         with tempfile.TemporaryDirectory() as folder:
             old = json.loads(_python(_TIME_PREDICTIONS, name, n, repeats, pythonpath=_export(before, folder)))
+            if not old["npc"].startswith(folder):
+                raise RuntimeError(f"the timing of {before} imported {old['npc']}, not that commit's npc")
         result["before_ms_median"] = 1000 * statistics.median(old["seconds"])
         result["before_ms_mean"] = 1000 * statistics.fmean(old["seconds"])
     return result
