@@ -25,7 +25,7 @@ from npc.evaluation import mcnemar_test, score_predictions, wilson_interval
 from npc.model_files import save_model
 from npc.model_selection import NCDClassifierCV
 
-__all__ = ["compare_models", "estimate_search_seconds", "format_comparison", "format_size"]
+__all__ = ["compare_models", "estimate_search_seconds", "format_comparison", "format_duration", "format_size"]
 
 # The timed sample of the estimate (as `npc classify` announces big jobs).
 SAMPLE_QUERIES, SAMPLE_REFERENCES = 16, 256
@@ -129,8 +129,8 @@ def compare_models(models: dict, X_train, y_train, X_test, y_test, *, budget: fl
                "estimated_seconds": estimate_search_seconds(model, X_train, X_test)}
         if budget is not None and row["estimated_seconds"] is not None and row["estimated_seconds"] > budget:
             row.update(status="skipped", note=f"skipped: its NCD search would take about "
-                                              f"{_duration(row['estimated_seconds'])}, over the budget of "
-                                              f"{_duration(budget)}")
+                                              f"{format_duration(row['estimated_seconds'])}, over the budget of "
+                                              f"{format_duration(budget)}")
         else:
             if note is not None:
                 note(f"{name}: fitting {len(X_train):,} texts, predicting {len(X_test):,}")
@@ -151,7 +151,8 @@ def compare_models(models: dict, X_train, y_train, X_test, y_test, *, budget: fl
             "best": None if best is None else best["name"], "models": rows}
 
 
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+    """``42 s``, ``12 min``, ``1.5 h``."""
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:

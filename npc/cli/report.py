@@ -14,17 +14,8 @@ from npc.cache import atomic_write
 from npc.classifier import NCDClassifier
 from npc.evaluation import top_classes
 
-__all__ = ["MAX_CLASSES_PRINTED", "configuration", "duration", "environment", "format_cross_validation",
+__all__ = ["MAX_CLASSES_PRINTED", "configuration", "environment", "format_cross_validation",
            "format_report", "kernel_summary", "predictions_report", "scores_report", "write_json"]
-
-
-def duration(seconds: float) -> str:
-    """``42 s``, ``12 min``, ``1.5 h``."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def kernel_summary(stats) -> dict | None:

@@ -13,7 +13,7 @@ from npc.classifier import NCDClassifier
 from npc.cli.errors import UsageError
 from npc.cli.models import MODELS
 from npc.cli.options import note
-from npc.cli.report import duration
+from npc.comparison import format_duration
 from npc.model_selection import NCDClassifierCV
 
 __all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "announce_compilation", "cross_validation", "on_cluster",
@@ -36,7 +36,7 @@ def _announce_job(options, clf: NCDClassifier, texts) -> None:
         sample = min(n_queries, SAMPLE_QUERIES) * min(n_references, SAMPLE_REFERENCES)
         workers = effective_n_jobs(clf.n_jobs)
         message += (f"; a sample of {sample:,} pairs took {per_pair * 1e6:.1f} µs/pair, "
-                    f"so about {duration(n_pairs * per_pair / workers)} on {workers} worker(s)")
+                    f"so about {format_duration(n_pairs * per_pair / workers)} on {workers} worker(s)")
         load, cores = os.getloadavg()[0], os.cpu_count() or 1
         if load > cores:
             message += f" if the cores were free (load average {load:.1f} on {cores} cores: expect longer)"
