@@ -22,7 +22,7 @@ from npc.classifier import NCDClassifier
 from npc.cli.data import count
 from npc.cli.errors import EXIT_OK, UsageError
 from npc.cli.options import Command, check_output_path, note, positive_int
-from npc.cli.running import _announce_job
+from npc.cli.running import announce_job
 from npc.datasets import load_texts
 from npc.model_files import load_model, read_model_header
 from npc.model_selection import NCDClassifierCV
@@ -51,7 +51,7 @@ def labels_and_probabilities(options, model, texts) -> tuple[np.ndarray, np.ndar
     searcher = model.best_estimator_ if isinstance(model, NCDClassifierCV) else model
     if hasattr(searcher, "predict_from_neighbors"):
         if isinstance(searcher, NCDClassifier):
-            _announce_job(options, searcher, texts)
+            announce_job(options, searcher, texts)
         return searcher.predict_from_neighbors(*searcher.kneighbors(texts))
     return model.predict(texts), model.predict_proba(texts) if hasattr(model, "predict_proba") else None
 

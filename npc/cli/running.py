@@ -16,7 +16,7 @@ from npc.cli.options import note
 from npc.comparison import format_duration
 from npc.model_selection import NCDClassifierCV
 
-__all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "announce_compilation", "cross_validation", "on_cluster",
+__all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "announce_compilation", "announce_job", "cross_validation", "on_cluster",
            "predict"]
 
 # Above this many pairs, time a small sample first and announce the estimated duration.
@@ -24,7 +24,7 @@ ESTIMATE_ABOVE_PAIRS = 1_000_000
 SAMPLE_QUERIES, SAMPLE_REFERENCES = 16, 256
 
 
-def _announce_job(options, clf: NCDClassifier, texts) -> None:
+def announce_job(options, clf: NCDClassifier, texts) -> None:
     """Say how many pairs the job computes and, for big jobs, how long a measured sample predicts."""
     n_queries, n_references = len(texts), clf.n_samples_fit_
     n_pairs = n_queries * n_references
@@ -60,7 +60,7 @@ def predict(options, model, texts):
     if isinstance(model, NCDClassifierCV):
         model = model.best_estimator_
     if isinstance(model, NCDClassifier):
-        _announce_job(options, model, texts)
+        announce_job(options, model, texts)
         distances, indices, stats = model.kneighbors(texts, return_stats=True)
         if options.cache_dir:
             note(options, f"{stats.n_pairs - stats.n_pairs_computed:,} pairs read from --cache-dir, "
