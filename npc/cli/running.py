@@ -16,8 +16,8 @@ from npc.cli.options import note
 from npc.comparison import format_duration
 from npc.model_selection import NCDClassifierCV
 
-__all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "announce_compilation", "announce_job", "cross_validation", "on_cluster",
-           "predict"]
+__all__ = ["ESTIMATE_ABOVE_PAIRS", "add_cluster_arguments", "announce_compilation", "announce_job", "cross_validation",
+           "on_cluster", "predict"]
 
 # Above this many pairs, time a small sample first and announce the estimated duration.
 ESTIMATE_ABOVE_PAIRS = 1_000_000
