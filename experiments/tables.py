@@ -26,8 +26,17 @@ import time
 import numpy as np
 
 from experiments import plan, reference
-from experiments.cells import (NOT_AVAILABLE, PENDING, TESTED_AGAINST_LR, fmt, fmt_tested, gzip_cells, model_cells,
-                               neighbours, verdict)
+from experiments.cells import (
+    NOT_AVAILABLE,
+    PENDING,
+    TESTED_AGAINST_LR,
+    fmt,
+    fmt_tested,
+    gzip_cells,
+    model_cells,
+    neighbours,
+    verdict,
+)
 from experiments.report import RESULTS_DIR, write_index, write_ledger, write_table
 from experiments.resources import describe_machine, git_commit
 from experiments.runs import RunSpec, has_split, stratified_rows
