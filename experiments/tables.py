@@ -297,10 +297,21 @@ def _few_shot_cell(per_seed: list[dict], key: str) -> str:
 
 
 def _few_shot_verdicts(data: dict) -> str:
-    """Per tested class model, the data sets × shots where most seeds win, tie or lose."""
-    return verdict_note({f"{key.replace('/', ' ')} shots (seed {seed})": cells
-                         for key, per_seed in data.items() for seed, cells in enumerate(per_seed)},
-                        " per seed")
+    """Per tested class model, how many seed cells win, tie and lose against TF-IDF+LR (and are
+    pending), and the data sets × shots where any seed wins or loses."""
+    parts = []
+    for name in TESTED_AGAINST_LR:
+        outcomes = {}
+        for key, per_seed in data.items():
+            for cells in per_seed:
+                outcomes.setdefault(verdict(cells.get(f"{name}-mcnemar")) or "pending", []).append(key)
+        counts = ", ".join(f"{outcome} {len(outcomes[outcome])}" for outcome in ("wins", "ties", "loses", "pending")
+                           if outcome in outcomes)
+        where = "; ".join(f"{outcome} on {', '.join(sorted(set(outcomes[outcome]), key=list(data).index))}"
+                          for outcome in ("wins", "loses") if outcome in outcomes)
+        parts.append(f"{TESTED_LABELS[name]}: {counts or 'no seed cell computed'}" + (f" ({where})" if where else ""))
+    return ("Seed cells (data set, shots, seed) where compression wins, ties (p ≥ 0.05) and loses against "
+            "TF-IDF+LR on the same rows, or is still pending: " + ". ".join(parts) + ".")
 
 
 def few_shot(command: str) -> dict:
