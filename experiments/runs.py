@@ -58,7 +58,6 @@ import npc.datasets
 from experiments import plan
 from experiments.plan import ROOT, RUNS_DIR, ModelRun, RunSpec
 from experiments.resources import PeakMemory, git_commit, machine
-from npc._validation import check_texts
 from npc.baselines import make_baseline
 from npc.cache import atomic_write, user_cache_dir
 from npc.compressor_classifier import CompressorClassifier
@@ -318,8 +317,9 @@ def _fit_and_score(name: str, X, y, queries, truth) -> dict:
         predictions = model.predict(queries)
         return {"accuracy": float(np.mean(predictions == truth)), "predictions": np.asarray(predictions).tolist()}
     bits = model.code_lengths(queries)
-    predictions = model.classes_[np.argmax(mixed_logits(bits, text_lengths(check_texts(queries)), model.weights_,
-                                                        model.length_weights_, model.class_bias_), axis=1)]
+    lengths = text_lengths([encode_text(query) for query in queries])
+    predictions = model.classes_[np.argmax(mixed_logits(bits, lengths, model.weights_, model.length_weights_,
+                                                        model.class_bias_), axis=1)]
     by_source = [model.classes_[np.argmin(bits[:, j], axis=1)] for j in range(len(model.sources_))]
     ppm = next((j for j, source in enumerate(model.sources_)
                 if type(source) is PPMClassifier and source.get_params() == PPMClassifier().get_params()), None)
