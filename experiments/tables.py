@@ -143,7 +143,7 @@ def goal_note(data: dict) -> str:
     far (their full test splits), how many of them it is ahead on, and which are pending."""
     imdb = RunSpec("imdb")
     if "imdb" not in data and imdb.path.exists():
-        data = {**data, "imdb": model_cells(imdb, neighbours(imdb).truth)}
+        data = {**data, "imdb": {**model_cells(imdb, neighbours(imdb).truth), "run_file": imdb.name}}
     parts = []
     for name in TESTED_AGAINST_LR:
         gaps = {d: data[d][name] - data[d]["tfidf-lr"] for d in GOAL_SETS
