@@ -236,10 +236,12 @@ def scored_rows(model_run: ModelRun, name: str, truth: np.ndarray) -> np.ndarray
 
 def needs_fitting(model_run: ModelRun, stored: dict) -> list[str]:
     """The models of ``model_run`` to fit: those not stored, and those of
-    :data:`~experiments.plan.PREDICTION_MODELS` stored without their predictions (PPM's are
-    read off the mixture's order-3 source instead when the mixture is to be fitted too)."""
+    :data:`~experiments.plan.PREDICTION_MODELS` stored without their predictions where a
+    class model of the run is tested against them (PPM's are read off the mixture's order-3
+    source instead when the mixture is to be fitted too)."""
+    tested = any(name in plan.CLASS_MODELS for name in model_run.models)
     missing = [name for name in model_run.models if name not in stored
-               or (name in plan.PREDICTION_MODELS and "predictions" not in stored[name])]
+               or (tested and name in plan.PREDICTION_MODELS and "predictions" not in stored[name])]
     if "ppm" in missing and "ppm" in stored and "mix" in missing:
         missing.remove("ppm")
     return missing

@@ -163,6 +163,8 @@ def test_class_models_store_predictions_and_get_a_mcnemar_p_against_tfidf_lr(run
     del stored["ppm"]["predictions"], stored["mix"]
     model_run.path.write_text(json.dumps(stored))
     assert needs_fitting(model_run, stored) == ["mix"]
+    del stored["tfidf-lr"]["predictions"]
+    assert needs_fitting(plan.ModelRun(SPEC, ("tfidf-lr", "bow-knn")), stored) == ["bow-knn"]
     compute_models(model_run)
     assert load_models(model_run)["ppm"]["predictions"] == ppm.tolist()
 
