@@ -105,7 +105,7 @@ SPEED_NOTE = (
     "([compare_r8.md](compare_r8.md), [compare_imdb-sample.md](compare_imdb-sample.md): every model at its "
     "defaults on the same rows).")
 MCNEMAR_NOTE = (
-    "TokenPPMClassifier (`npc/token_ppm.py`, defaults: hashed lower-cased Unicode words and word bigrams, "
+    "TokenPPMClassifier (`npc/token_ppm.py`, defaults: hashed case-folded Unicode words and word bigrams, "
     "each counted once per text, order 0, escape C: the code-length form of a binarized multinomial naive "
     "Bayes with bigrams) and CodeLengthMixer (`npc/mixture.py`, defaults: byte PPM of orders 2, 3 and 4 and "
     "one zstd compressor per class, mixed by weights fitted on 5 out-of-fold folds of the training rows, "
