@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from experiments import plan
-from experiments.runs import RunSpec, has_split, load_models, load_run, load_split
+from experiments.runs import RunSpec, has_split, load_models, load_run, load_split, scored_rows
 from experiments.scoring import paper_counting_correct, random_tie_credit, wilson_interval
+from npc.evaluation import mcnemar_test
 from npc.vote import vote
 
 NOT_AVAILABLE = "not run: data not available offline"
@@ -125,15 +126,26 @@ def gzip_cells(nb: Neighbours | None, holdout: Neighbours | None) -> dict:
         "weighted_accuracy": None if weighted_k is None else nb.accuracy(weighted_k, weights="distance"),
         "duplicates": int(duplicates.sum()),
         "k1_without_duplicates": float(k1[~duplicates].mean()) if (~duplicates).any() else None,
-        "cpu_ms_per_prediction": 1000 * nb.config["seconds"] * (nb.config["n_jobs"] or 1) / len(nb.truth),
     }
 
 
-def model_cells(spec: RunSpec) -> dict:
+# Stored model-run fields that are not cells: per-query predictions and folds (read here for
+# the McNemar tests only), and the timings of early model runs, taken once on a busy machine
+# with the first call's compilation inside (speeds come from the benchmarks instead).
+NOT_CELLS = {"predictions", "predictions_from", "folds", "fit_seconds", "ms_per_prediction"}
+# The compression cells tested against TF-IDF+LR on the same rows (keys of model_cells).
+TESTED_AGAINST_LR = ("ppm", "token-ppm", "mix")
+
+
+def model_cells(spec: RunSpec, truth: np.ndarray) -> dict:
     """The figures of the models fitted on ``spec``'s rows, read from its model run
     (``results/runs/<name>.models.json``, computed by ``python -m experiments.runs``): a
     model's accuracy under its name, its other figures as ``<name>-<figure>``; a model not
-    yet fitted has accuracy None (shown as pending)."""
+    yet fitted has accuracy None (shown as pending). ``truth``: the run's query labels.
+
+    Each class model of :data:`TESTED_AGAINST_LR` stored with its predictions also gets
+    ``<name>-mcnemar`` (:func:`npc.evaluation.mcnemar_test` against TF-IDF+LR on the rows
+    it scored: ``a_only`` counts rows only it got right)."""
     model_run = plan.model_runs()[spec.name]
     stored = load_models(model_run)
     cells = {}
@@ -141,5 +153,38 @@ def model_cells(spec: RunSpec) -> dict:
         if name not in stored:
             cells[name] = None
         for key, value in stored.get(name, {}).items():
-            cells[name if key == "accuracy" else f"{name}-{key}"] = value
+            if key not in NOT_CELLS:
+                cells[name if key == "accuracy" else f"{name}-{key}"] = value
+    lr = stored.get("tfidf-lr", {}).get("predictions")
+    for name in TESTED_AGAINST_LR:
+        predictions = stored.get(name, {}).get("predictions")
+        if lr is None or predictions is None:
+            continue
+        rows = scored_rows(model_run, name, truth)
+        correct = np.asarray(predictions) == truth[rows]
+        if not np.isclose(correct.mean(), stored[name]["accuracy"]):
+            raise ValueError(f"{model_run.path.name}: the stored predictions of {name} do not give its accuracy")
+        cells[f"{name}-mcnemar"] = mcnemar_test(correct, np.asarray(lr)[rows] == truth[rows])
     return cells
+
+
+def verdict(mcnemar: dict | None, alpha: float = 0.05) -> str | None:
+    """``"wins"``, ``"ties"`` (p ≥ ``alpha``) or ``"loses"`` against TF-IDF+LR, from a
+    ``<name>-mcnemar`` cell (None when there is none)."""
+    if mcnemar is None:
+        return None
+    if mcnemar["p_value"] >= alpha:
+        return "ties"
+    return "wins" if mcnemar["a_only"] > mcnemar["b_only"] else "loses"
+
+
+def fmt_tested(cells: dict, name: str, subsampled: bool = False, n: int | None = None) -> str:
+    """A compression cell with its McNemar p against TF-IDF+LR: ``0.837 (p 0.03)``."""
+    text = fmt(cells.get(name), subsampled, n)
+    mcnemar = cells.get(f"{name}-mcnemar")
+    return text if mcnemar is None else f"{text} (p {fmt_p(mcnemar['p_value'])})"
+
+
+def fmt_p(p: float) -> str:
+    """A p-value in two significant figures, ``<0.001`` below that."""
+    return "<0.001" if p < 0.001 else f"{p:.2g}"

@@ -175,11 +175,18 @@ def imdb_full() -> list[RunSpec]:
 
 
 # Models fitted on a run's rows for the tables' baseline and class-model columns (names of
-# npc.baselines.make_baseline, "compressor-classifier-<n per class>", "ppm").
-MODELS = ("bow-knn", "tfidf-knn", "tfidf-lr", "compressor-classifier-1", "compressor-classifier-3", "ppm")
-FEW_SHOT_MODELS = ("tfidf-knn", "tfidf-lr", "compressor-classifier-1", "ppm")
-# PPMClassifier scores this stratified sample (seed 0) of each few-shot run's queries: on
-# the full test splits its 120 runs would take hours here (20news: ~60 ms per prediction).
+# npc.baselines.make_baseline, "compressor-classifier-<n per class>", "ppm", "token-ppm", "mix").
+MODELS = ("bow-knn", "tfidf-knn", "tfidf-lr", "compressor-classifier-1", "compressor-classifier-3", "ppm",
+          "token-ppm", "mix")
+FEW_SHOT_MODELS = ("tfidf-knn", "tfidf-lr", "compressor-classifier-1", "ppm", "token-ppm", "mix")
+# Models whose per-query predictions a model run stores, so that each compression cell gets
+# an exact McNemar p against TF-IDF+LR on the same rows.
+PREDICTION_MODELS = ("tfidf-lr", "ppm", "token-ppm", "mix")
+# The class models, which score ModelRun.ppm_test_sample of the queries where it is set.
+CLASS_MODELS = ("ppm", "token-ppm", "mix")
+# PPMClassifier (and the token PPM and the mixture) score this stratified sample (seed 0) of
+# each few-shot run's queries: on the full test splits its 120 runs would take hours here
+# (20news: ~60 ms per prediction).
 FEW_SHOT_PPM_TEST_SAMPLE = 500
 
 
@@ -187,8 +194,8 @@ FEW_SHOT_PPM_TEST_SAMPLE = 500
 class ModelRun:
     """The models fitted on the rows of the run ``run`` (file ``<run name>.models.json``).
 
-    ``ppm_test_sample``: PPMClassifier scores a stratified seeded (0) sample of that many of
-    the run's queries when it is smaller than their number.
+    ``ppm_test_sample``: the class models (:data:`CLASS_MODELS`) score a stratified seeded
+    (0) sample of that many of the run's queries when it is smaller than their number.
     """
 
     run: RunSpec
@@ -204,13 +211,14 @@ def model_runs() -> dict[str, ModelRun]:
     """Every model run the tables read, by the name of its neighbour run.
 
     The test subsamples that stand in while a full run is missing (``SUBSAMPLE_FALLBACK``,
-    IMDb's) get every model but PPMClassifier, whose fit on a full training split is the
-    slowest: their tables show it pending until the full run is there.
+    IMDb's) get every model but the class models of :data:`CLASS_MODELS`, whose fits on a
+    full training split are the slowest: their tables show them pending until the full run
+    is there.
     """
     main = [RunSpec(d) for d in IN_DISTRIBUTION + MASAKHANEWS + PAPER_LOW_RESOURCE] + [RunSpec("imdb")]
     fallbacks = [RunSpec(d, test_sample=n) for d, n in SUBSAMPLE_FALLBACK.items()] + imdb()
     found = {spec.name: ModelRun(spec, MODELS) for spec in main}
-    found.update({spec.name: ModelRun(spec, tuple(m for m in MODELS if m != "ppm")) for spec in fallbacks})
+    found.update({spec.name: ModelRun(spec, tuple(m for m in MODELS if m not in CLASS_MODELS)) for spec in fallbacks})
     found.update({spec.name: ModelRun(spec, FEW_SHOT_MODELS, FEW_SHOT_PPM_TEST_SAMPLE) for spec in few_shot()})
     return found
 

@@ -140,12 +140,14 @@ def _cached_chunks(cache_dir: Path) -> dict[tuple, int]:
 
 def write_ledger(plans: dict, cache_dir=None) -> None:
     """``results/runs/README.md``: each planned run file done, partial (chunks cached) or pending."""
-    from experiments.runs import kernel_cache_dir, load_run, load_split, select_rows
+    from experiments.plan import model_runs
+    from experiments.runs import kernel_cache_dir, load_models, load_run, load_split, needs_fitting, select_rows
     from npc.compressors import get_compressor
     from npc.corpus import as_corpus
     from npc.datasets import DatasetNotFoundError
 
     cached = _cached_chunks(kernel_cache_dir() if cache_dir is None else cache_dir)
+    fitted_on = model_runs()
     sections = []
     for plan_name, make_specs in plans.items():
         rows = []
@@ -167,10 +169,15 @@ def write_ledger(plans: dict, cache_dir=None) -> None:
                        f"{type(compressor).__module__}.{type(compressor).__qualname__}")
                 total = -(-len(query_rows) // spec.chunk_rows)
                 status = f"partial: {cached[key]}/{total} chunks cached" if cached.get(key) else "pending"
+            if spec.name in fitted_on:
+                missing = needs_fitting(fitted_on[spec.name], load_models(fitted_on[spec.name]))
+                status += f"; models to fit: {', '.join(missing)}" if missing else "; models done"
             rows.append([f"`{spec.name}`", status])
         sections.append(f"## {plan_name}\n\n" + markdown_table(["run file", "status"], rows))
     intro = (f"{GENERATED}\n# Ledger of run files\n\n"
              "Each file holds the K=10 nearest training rows (and NCDs) of every query row; "
              "`python -m experiments.runs --plan <table>` computes the missing ones (resuming from the "
-             "kernel cache), `python -m experiments.runs --recheck <file>` recomputes stored rows naively.")
+             "kernel cache) and the models fitted on its rows (`<name>.models.json`: \"models to fit\" names those "
+             "not stored yet, or stored without the predictions the tables' McNemar tests need), "
+             "`python -m experiments.runs --recheck <file>` recomputes stored rows naively.")
     atomic_write(RUNS_DIR / "README.md", "\n\n".join([intro] + sections) + "\n")

@@ -13,8 +13,11 @@ A run file ``results/runs/<name>.npz`` holds
 
 Where a table also fits models on a run's rows (baselines, class models:
 :func:`experiments.plan.model_runs`), they are a model run, ``results/runs/<name>.models.json``:
-per model its accuracy, fit seconds, ms per prediction, commit and machine, computed with
-the run (:func:`compute_models`) and only read by the tables.
+per model its accuracy, commit and machine (entries from before the benchmarks existed also
+carry fit seconds and ms per prediction, taken on a busy machine: the tables no longer show
+them), for TF-IDF+LR and the class models the predicted class of every scored query, for the
+mixture its fitted parameters and folds; computed with the run (:func:`compute_models`) and
+only read by the tables.
 
 A run file's bytes depend only on its content (:func:`write_run`), and computing a run
 whose results are already stored leaves its file untouched, so regenerating changes no byte.
@@ -63,10 +66,13 @@ from npc.corpus import as_corpus, encode_text
 from npc.datasets import DatasetNotFoundError, load_dataset, per_class_rows
 from npc.distance import ncd
 from npc.kernel import nearest
+from npc.mixture import CodeLengthMixer, mixed_logits, text_lengths
 from npc.ppm import PPMClassifier
+from npc.token_ppm import TokenPPMClassifier
 
 __all__ = ["RunSpec", "ModelRun", "load_split", "has_split", "select_rows", "compute", "compute_models",
-           "write_run", "rewrite", "load_run", "load_models", "recheck", "kernel_cache_dir", "ROOT", "RUNS_DIR"]
+           "scored_rows", "needs_fitting", "write_run", "rewrite", "load_run", "load_models", "recheck",
+           "kernel_cache_dir", "ROOT", "RUNS_DIR"]
 
 HOLDOUT_FRACTION = 0.1
 
@@ -219,10 +225,37 @@ def load_models(model_run: ModelRun) -> dict:
     return json.loads(model_run.path.read_text()) if model_run.path.exists() else {}
 
 
+def scored_rows(model_run: ModelRun, name: str, truth: np.ndarray) -> np.ndarray:
+    """Which of the run's queries (positions in ``test_index``) model ``name`` scores: all of
+    them, or for a class model the stratified seeded sample of ``ppm_test_sample``."""
+    sample = model_run.ppm_test_sample
+    if name in plan.CLASS_MODELS and sample is not None and sample < len(truth):
+        return npc.datasets.stratified_rows(truth, sample, 0, model_run.run.name, "queries")
+    return np.arange(len(truth))
+
+
+def needs_fitting(model_run: ModelRun, stored: dict) -> list[str]:
+    """The models of ``model_run`` to fit: those not stored, and those of
+    :data:`~experiments.plan.PREDICTION_MODELS` stored without their predictions where a
+    class model of the run is tested against them (PPM's are read off the mixture's order-3
+    source instead when the mixture is to be fitted too)."""
+    tested = any(name in plan.CLASS_MODELS for name in model_run.models)
+    missing = [name for name in model_run.models if name not in stored
+               or (tested and name in plan.PREDICTION_MODELS and "predictions" not in stored[name])]
+    if "ppm" in missing and "ppm" in stored and "mix" in missing:
+        missing.remove("ppm")
+    return missing
+
+
 def compute_models(model_run: ModelRun) -> Path:
-    """Fit each model of ``model_run`` not yet in its file on the run's training rows, score
-    it on the run's queries, and write the file after each model (so an interruption loses
-    one model at most). Needs the neighbour run file, whose rows it reads."""
+    """Fit each model of ``model_run`` that :func:`needs_fitting` on the run's training rows,
+    score it on the run's queries, and write the file after each model (so an interruption
+    loses one model at most). Needs the neighbour run file, whose rows it reads.
+
+    Accuracy only: a model run records no timings (they were taken on a busy machine with
+    the first call's compilation inside; speeds come from the benchmarks). A model of
+    :data:`~experiments.plan.PREDICTION_MODELS` also stores its predicted class per scored
+    query (``predictions``, label ids), the mixture its fitted parameters and folds."""
     spec = model_run.run
     run = load_run(spec.path)
     config = run["config"]
@@ -231,45 +264,76 @@ def compute_models(model_run: ModelRun) -> Path:
     X, y = [train_texts[i] for i in run["train_index"]], train_labels[run["train_index"]]
     queries, truth = [query_texts[i] for i in run["test_index"]], query_labels[run["test_index"]]
     stored = load_models(model_run)
-    for name in model_run.models:
-        if name in stored:
-            continue
-        rows = np.arange(len(queries))
-        if name == "ppm" and model_run.ppm_test_sample is not None and model_run.ppm_test_sample < len(queries):
-            rows = npc.datasets.stratified_rows(truth, model_run.ppm_test_sample, 0, spec.name, "queries")
-        stored[name] = _fit_and_score(_model(name), X, y, [queries[i] for i in rows], truth[rows])
+    for name in needs_fitting(model_run, stored):
+        rows = scored_rows(model_run, name, truth)
+        entry = _fit_and_score(name, X, y, [queries[i] for i in rows], truth[rows])
+        ppm_predictions = entry.pop("ppm_predictions", None)
+        if ppm_predictions is not None and "ppm" in stored and "predictions" not in stored["ppm"]:
+            stored["ppm"].update(_predictions_entry(ppm_predictions, truth[rows], stored["ppm"]["accuracy"]))
+        if name not in plan.PREDICTION_MODELS:
+            entry.pop("predictions")
         if len(rows) < len(queries):
-            stored[name]["n_test"] = len(rows)
-        stored[name].update(commit=git_commit(), machine=machine())
+            entry["n_test"] = len(rows)
+        stored[name] = {**entry, "commit": git_commit(), "machine": machine()}
         atomic_write(model_run.path, json.dumps(stored, indent=1, sort_keys=True) + "\n")
     return model_run.path
+
+
+def _predictions_entry(predictions: np.ndarray, truth: np.ndarray, accuracy: float) -> dict:
+    """PPM's predictions read off the mixture's order-3 source, for a stored PPM entry; they
+    must reproduce its stored accuracy (the same model on the same rows)."""
+    recomputed = float(np.mean(predictions == truth))
+    if abs(recomputed - accuracy) > 1e-12:
+        raise RuntimeError(f"PPMClassifier() of the mixture scores {recomputed} but the stored PPM entry "
+                           f"{accuracy}: the two are not the same model")
+    return {"predictions": predictions.tolist(), "predictions_from": "the mixture's PPMClassifier(3) source"}
 
 
 def _model(name: str):
     """A fresh model of a :data:`~experiments.plan.MODELS` name."""
     if name == "ppm":
         return PPMClassifier()
+    if name == "token-ppm":
+        return TokenPPMClassifier()
+    if name == "mix":
+        return CodeLengthMixer()
     if name.startswith("compressor-classifier-"):
         return CompressorClassifier(int(name.rsplit("-", 1)[1]))
     return make_baseline(name)
 
 
-def _fit_and_score(model, X, y, queries, truth) -> dict:
-    """Accuracy (k=1 and k=2 for kNN models), fit seconds and ms per prediction of one model."""
-    started = time.perf_counter()
-    model.fit(X, y)
-    fitted = time.perf_counter()
-    scores = {}
+def _fit_and_score(name: str, X, y, queries, truth) -> dict:
+    """Accuracy (k=1 and k=2 for kNN models) and predictions of one model; for the mixture
+    also its parameters, folds, each source's own accuracy and (``ppm_predictions``) those
+    of its default-PPM source."""
+    model = _model(name).fit(X, y)
     if hasattr(model, "kneighbors"):
         distances, indices = model.kneighbors(queries, n_neighbors=min(2, len(X)))
+        scores = {}
         for k, key in ((1, "accuracy"), (2, "k2")):
             model.set_params(n_neighbors=k)
-            scores[key] = float(np.mean(model.predict_from_neighbors(distances[:, :k], indices[:, :k])[0] == truth))
-    else:
-        scores["accuracy"] = float(np.mean(model.predict(queries) == truth))
-    predicted = time.perf_counter()
-    return {**scores, "fit_seconds": round(fitted - started, 2),
-            "ms_per_prediction": round(1000 * (predicted - fitted) / len(queries), 3)}
+            predictions = model.predict_from_neighbors(distances[:, :k], indices[:, :k])[0]
+            scores[key] = float(np.mean(predictions == truth))
+        return {**scores, "predictions": predictions}
+    if name != "mix":
+        predictions = model.predict(queries)
+        return {"accuracy": float(np.mean(predictions == truth)), "predictions": np.asarray(predictions).tolist()}
+    bits = model.code_lengths(queries)
+    lengths = text_lengths([encode_text(query) for query in queries])
+    predictions = model.classes_[np.argmax(mixed_logits(bits, lengths, model.weights_, model.length_weights_,
+                                                        model.class_bias_), axis=1)]
+    by_source = [model.classes_[np.argmin(bits[:, j], axis=1)] for j in range(len(model.sources_))]
+    ppm = next((j for j, source in enumerate(model.sources_)
+                if type(source) is PPMClassifier and source.get_params() == PPMClassifier().get_params()), None)
+    return {
+        "accuracy": float(np.mean(predictions == truth)), "predictions": predictions.tolist(),
+        "sources": [repr(source) for source in model.sources_],
+        "source_accuracy": [float(np.mean(p == truth)) for p in by_source],
+        "weights": model.weights_.tolist(), "length_weights": model.length_weights_.tolist(),
+        "class_bias": model.class_bias_.tolist(), "classes": model.classes_.tolist(), "cv": model.cv,
+        "alpha": model.alpha, "n_iter": int(model.n_iter_), "folds": np.asarray(model.folds_).tolist(),
+        **({} if ppm is None else {"ppm_predictions": by_source[ppm]}),
+    }
 
 
 def load_run(path) -> dict:
@@ -357,7 +421,7 @@ def main(argv=None) -> int:
 def _done(spec: RunSpec, model_runs: dict[str, ModelRun]) -> bool:
     """Whether the run file and, where the tables fit models on its rows, all of them are stored."""
     model_run = model_runs.get(spec.name)
-    return spec.path.exists() and (model_run is None or set(model_run.models) <= set(load_models(model_run)))
+    return spec.path.exists() and (model_run is None or not needs_fitting(model_run, load_models(model_run)))
 
 
 def _summary(specs: list[RunSpec], not_run: list[str], listing: bool) -> str:

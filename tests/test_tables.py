@@ -14,9 +14,21 @@ pytestmark = pytest.mark.skipif(
 )
 
 from experiments import plan, report, tables  # noqa: E402
-from experiments.cells import gzip_cells, model_cells, neighbours  # noqa: E402
-from experiments.runs import RunSpec, compute, compute_models, load_run, load_split, recheck  # noqa: E402
-from npc import CompressorClassifier, NCDClassifier  # noqa: E402
+from experiments.cells import fmt_tested, gzip_cells, model_cells, neighbours, verdict  # noqa: E402
+from experiments.runs import (  # noqa: E402
+    RunSpec,
+    compute,
+    compute_models,
+    load_models,
+    load_run,
+    load_split,
+    needs_fitting,
+    recheck,
+)
+from npc import CompressorClassifier, NCDClassifier, PPMClassifier  # noqa: E402
+from npc.baselines import make_baseline  # noqa: E402
+from npc.datasets import stratified_rows  # noqa: E402
+from npc.evaluation import mcnemar_test  # noqa: E402
 
 SPEC = RunSpec("r8", test_sample=40, train_sample=300)
 
@@ -100,19 +112,65 @@ def test_model_runs_are_fitted_by_the_runner_and_only_read_by_the_tables(run_pat
     monkeypatch.setattr(plan, "RUNS_DIR", run_path.parent)
     model_run = plan.ModelRun(SPEC, ("compressor-classifier-1", "tfidf-knn"))
     monkeypatch.setattr(plan, "model_runs", lambda: {SPEC.name: model_run})
-    assert model_cells(SPEC) == {"compressor-classifier-1": None, "tfidf-knn": None}
+    run = load_run(run_path)
+    _, test_labels = load_split("r8", "test")
+    truth = test_labels[run["test_index"]]
+    assert model_cells(SPEC, truth) == {"compressor-classifier-1": None, "tfidf-knn": None}
 
     compute_models(model_run)
-    run = load_run(run_path)
     train_texts, train_labels = load_split("r8", "train")
     test_texts, test_labels = load_split("r8", "test")
     expected = CompressorClassifier(1).fit([train_texts[i] for i in run["train_index"]],
                                            train_labels[run["train_index"]])
     accuracy = np.mean(expected.predict([test_texts[i] for i in run["test_index"]]) == test_labels[run["test_index"]])
-    cells = model_cells(SPEC)
+    cells = model_cells(SPEC, truth)
     assert cells["compressor-classifier-1"] == accuracy and 0 <= cells["tfidf-knn"] <= 1
-    assert {"compressor-classifier-1-ms_per_prediction", "tfidf-knn-k2", "tfidf-knn-commit"} <= set(cells)
+    assert {"tfidf-knn-k2", "tfidf-knn-commit"} <= set(cells)
+    assert not any(key.endswith(("ms_per_prediction", "fit_seconds", "predictions")) for key in cells)
 
     stored = model_run.path.read_bytes()
     compute_models(model_run)  # everything stored: nothing is fitted or written again
     assert model_run.path.read_bytes() == stored
+
+
+def test_class_models_store_predictions_and_get_a_mcnemar_p_against_tfidf_lr(run_path, monkeypatch):
+    monkeypatch.setattr(plan, "RUNS_DIR", run_path.parent)
+    model_run = plan.ModelRun(SPEC, ("tfidf-lr", "ppm", "mix"), ppm_test_sample=20)
+    monkeypatch.setattr(plan, "model_runs", lambda: {SPEC.name: model_run})
+    compute_models(model_run)
+    run = load_run(run_path)
+    train_texts, train_labels = load_split("r8", "train")
+    test_texts, test_labels = load_split("r8", "test")
+    X, y = [train_texts[i] for i in run["train_index"]], train_labels[run["train_index"]]
+    queries, truth = [test_texts[i] for i in run["test_index"]], test_labels[run["test_index"]]
+    stored = load_models(model_run)
+    lr = make_baseline("tfidf-lr").fit(X, y).predict(queries)
+    assert stored["tfidf-lr"]["predictions"] == lr.tolist() and "n_test" not in stored["tfidf-lr"]
+    sample = stratified_rows(truth, 20, 0, SPEC.name, "queries")
+    ppm = PPMClassifier().fit(X, y).predict([queries[i] for i in sample])
+    assert stored["ppm"]["predictions"] == ppm.tolist() and stored["ppm"]["n_test"] == 20
+    mix = stored["mix"]
+    assert len(mix["predictions"]) == 20 and len(mix["folds"]) == 300 and len(mix["weights"]) == 4
+    assert len(mix["class_bias"]) == len(mix["classes"]) == len(np.unique(y))
+    assert mix["source_accuracy"][mix["sources"].index("PPMClassifier()")] == stored["ppm"]["accuracy"]
+
+    cells = model_cells(SPEC, truth)
+    assert cells["ppm-mcnemar"] == mcnemar_test(ppm == truth[sample], lr[sample] == truth[sample])
+    assert set(cells) >= {"mix-mcnemar", "mix-weights"} and "tfidf-lr-mcnemar" not in cells
+    assert fmt_tested(cells, "ppm").startswith(f"{cells['ppm']:.3f} (p ")
+
+    # A PPM entry stored before predictions were kept: read off the mixture's order-3 source.
+    del stored["ppm"]["predictions"], stored["mix"]
+    model_run.path.write_text(json.dumps(stored))
+    assert needs_fitting(model_run, stored) == ["mix"]
+    del stored["tfidf-lr"]["predictions"]
+    assert needs_fitting(plan.ModelRun(SPEC, ("tfidf-lr", "bow-knn")), stored) == ["bow-knn"]
+    compute_models(model_run)
+    assert load_models(model_run)["ppm"]["predictions"] == ppm.tolist()
+
+
+@pytest.mark.parametrize(("a_only", "b_only", "p_value", "expected"), [
+    (9, 1, 0.02, "wins"), (1, 9, 0.02, "loses"), (9, 1, 0.05, "ties"), (5, 5, 1.0, "ties")])
+def test_verdict_against_tfidf_lr(a_only, b_only, p_value, expected):
+    assert verdict({"a_only": a_only, "b_only": b_only, "p_value": p_value}) == expected
+    assert verdict(None) is None
