@@ -133,6 +133,8 @@ def test_model_runs_are_fitted_by_the_runner_and_only_read_by_the_tables(run_pat
     assert model_run.path.read_bytes() == stored
 
 
+# The mixer's 5 folds on a small R8 sample: scikit-learn warns that a class has 2 texts.
+@pytest.mark.filterwarnings("ignore:The least populated class")
 def test_class_models_store_predictions_and_get_a_mcnemar_p_against_tfidf_lr(run_path, monkeypatch):
     monkeypatch.setattr(plan, "RUNS_DIR", run_path.parent)
     model_run = plan.ModelRun(SPEC, ("tfidf-lr", "ppm", "mix"), ppm_test_sample=20)
