@@ -66,7 +66,7 @@ from npc.corpus import as_corpus, encode_text
 from npc.datasets import DatasetNotFoundError, load_dataset, per_class_rows
 from npc.distance import ncd
 from npc.kernel import nearest
-from npc.mixture import CodeLengthMixer, mixed_logits, text_lengths
+from npc.mixture import CodeLengthMixer, default_sources, mixed_logits, text_lengths
 from npc.ppm import PPMClassifier
 from npc.token_ppm import TokenPPMClassifier
 
@@ -238,13 +238,19 @@ def needs_fitting(model_run: ModelRun, stored: dict) -> list[str]:
     """The models of ``model_run`` to fit: those not stored, and those of
     :data:`~experiments.plan.PREDICTION_MODELS` stored without their predictions where a
     class model of the run is tested against them (PPM's are read off the mixture's order-3
-    source instead when the mixture is to be fitted too)."""
+    source instead when the mixture is to be fitted too), and a mixture stored with other
+    sources than today's defaults."""
     tested = any(name in plan.CLASS_MODELS for name in model_run.models)
     missing = [name for name in model_run.models if name not in stored
-               or (tested and name in plan.PREDICTION_MODELS and "predictions" not in stored[name])]
+               or (tested and name in plan.PREDICTION_MODELS and "predictions" not in stored[name])
+               or (name == "mix" and stored[name].get("sources") != _default_mixture_sources())]
     if "ppm" in missing and "ppm" in stored and "mix" in missing:
         missing.remove("ppm")
     return missing
+
+
+def _default_mixture_sources() -> list[str]:
+    return [repr(source) for source in default_sources()]
 
 
 def compute_models(model_run: ModelRun) -> Path:

@@ -23,18 +23,32 @@ __all__ = ["CodeLengthMixer", "default_sources", "fit_mixture", "mixed_logits", 
            "text_lengths"]
 
 
-def default_sources() -> list:
-    """The sources of ``CodeLengthMixer()``: byte PPM of orders 2, 3 and 4, and one zstd compressor per class.
+def default_sources(n_jobs=None) -> list:
+    """The sources of ``CodeLengthMixer()``: byte PPM of orders 2, 3 and 4, one zstd compressor per
+    class, and the token PPM (words and word bigrams).
 
     Chosen on held-out folds of samples of the training splits of R8, R52, Ohsumed,
     20 Newsgroups and IMDb (``python -m experiments.select_mixture``,
     results/mixture_selection.md): the best mean accuracy of every set of byte PPM orders
-    2-5 and CompressorClassifier.
+    2-5, CompressorClassifier and TokenPPMClassifier whose prediction costs at most 5 times
+    order-3 PPM's.
+
+    Parameters
+    ----------
+    n_jobs : int, optional
+        Threads of the PPM sources' predictions (the zstd source runs in one).
+
+    Examples
+    --------
+    >>> [type(source).__name__ for source in default_sources()]
+    ['PPMClassifier', 'PPMClassifier', 'PPMClassifier', 'CompressorClassifier', 'TokenPPMClassifier']
     """
     from npc.compressor_classifier import CompressorClassifier
     from npc.ppm import PPMClassifier
+    from npc.token_ppm import TokenPPMClassifier
 
-    return [PPMClassifier(2), PPMClassifier(3), PPMClassifier(4), CompressorClassifier()]
+    return [PPMClassifier(2, n_jobs=n_jobs), PPMClassifier(3, n_jobs=n_jobs), PPMClassifier(4, n_jobs=n_jobs),
+            CompressorClassifier(), TokenPPMClassifier(n_jobs=n_jobs)]
 
 
 class CodeLengthMixer(TextInputMixin, ClassifierMixin, BaseEstimator):

@@ -29,6 +29,7 @@ from npc import CompressorClassifier, NCDClassifier, PPMClassifier  # noqa: E402
 from npc.baselines import make_baseline  # noqa: E402
 from npc.datasets import stratified_rows  # noqa: E402
 from npc.evaluation import mcnemar_test  # noqa: E402
+from npc.mixture import default_sources  # noqa: E402
 
 SPEC = RunSpec("r8", test_sample=40, train_sample=300)
 
@@ -152,7 +153,7 @@ def test_class_models_store_predictions_and_get_a_mcnemar_p_against_tfidf_lr(run
     ppm = PPMClassifier().fit(X, y).predict([queries[i] for i in sample])
     assert stored["ppm"]["predictions"] == ppm.tolist() and stored["ppm"]["n_test"] == 20
     mix = stored["mix"]
-    assert len(mix["predictions"]) == 20 and len(mix["folds"]) == 300 and len(mix["weights"]) == 4
+    assert len(mix["predictions"]) == 20 and len(mix["folds"]) == 300 and len(mix["weights"]) == len(default_sources())
     assert len(mix["class_bias"]) == len(mix["classes"]) == len(np.unique(y))
     assert mix["source_accuracy"][mix["sources"].index("PPMClassifier()")] == stored["ppm"]["accuracy"]
 
@@ -165,6 +166,8 @@ def test_class_models_store_predictions_and_get_a_mcnemar_p_against_tfidf_lr(run
     del stored["ppm"]["predictions"], stored["mix"]
     model_run.path.write_text(json.dumps(stored))
     assert needs_fitting(model_run, stored) == ["mix"]
+    assert needs_fitting(model_run, {**stored, "mix": {**mix, "sources": ["PPMClassifier(order=2)"]}}) == ["mix"]
+    assert "mix" not in needs_fitting(model_run, {**stored, "mix": mix})
     del stored["tfidf-lr"]["predictions"]
     assert needs_fitting(plan.ModelRun(SPEC, ("tfidf-lr", "bow-knn")), stored) == ["bow-knn"]
     compute_models(model_run)

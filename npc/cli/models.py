@@ -65,9 +65,11 @@ def _token_ppm_model(options: argparse.Namespace):
 
 
 def _mixture_model(options: argparse.Namespace):
-    from npc.mixture import CodeLengthMixer
+    from npc.mixture import CodeLengthMixer, default_sources
 
-    return CodeLengthMixer()  # one process: each worker of its folds would hold whole source models
+    # Fitted in one process (each worker of its folds would hold whole source models); the
+    # PPM sources predict on n_jobs threads.
+    return CodeLengthMixer(default_sources(n_jobs=options.n_jobs))
 
 
 def _ppm_needs_compiling() -> bool:
@@ -110,8 +112,8 @@ MODELS: dict[str, Model] = {
                  _ppm_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
     "token-ppm": Model("the same over words and word bigrams (npc.TokenPPMClassifier)",
                        _token_ppm_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
-    "mix": Model("byte PPM of orders 2-4 and zstd class models, weights fitted out of fold (npc.CodeLengthMixer)",
-                 _mixture_model, needs_compiling=_ppm_needs_compiling),
+    "mix": Model("byte PPM of orders 2-4, zstd and token PPM class models, weights fitted out of fold "
+                 "(npc.CodeLengthMixer)", _mixture_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
 }
 """``--model`` name -> :class:`Model`."""
 
