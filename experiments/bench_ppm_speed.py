@@ -13,7 +13,8 @@ Sections (PPMClassifier defaults: order 3, escape C, full updates):
   coded the same bytes once per class. ``--before COMMIT`` times that commit's
   PPMClassifier on the same rows too (``git archive`` of its ``npc/`` in a subprocess).
 - ``workers``: wall seconds of one ``predict`` of ``--workers-rows`` R52 test texts with
-  ``n_jobs=1`` and ``n_jobs=2`` (median of ``--repeats``, alternated).
+  ``n_jobs=1`` and ``n_jobs=2`` (median of ``--repeats``, alternated), for PPMClassifier
+  and CompressorClassifier.
 - ``fit``: a subprocess fits the full IMDb training split (``--fit-dataset``): wall
   seconds, MB of text per second, the model's bytes and the process's peak RSS above
   what it held before the fit (the training texts and the loaded kernels).
@@ -148,23 +149,27 @@ def predict_section(name: str, n: int, repeats: int, before: str | None) -> dict
 
 
 def workers_section(n_rows: int, repeats: int) -> dict:
-    """Wall seconds of one predict of ``n_rows`` R52 test texts with 1 and 2 threads."""
+    """Wall seconds of one predict of ``n_rows`` R52 test texts with 1 and 2 threads, for
+    PPMClassifier and CompressorClassifier."""
+    from npc.compressor_classifier import CompressorClassifier
     from npc.datasets import load_dataset
     from npc.ppm import PPMClassifier
 
     train, test = load_dataset("r52", "train"), load_dataset("r52", "test")
     queries = [test.texts[i] for i in np.unique(np.linspace(0, len(test.texts) - 1, n_rows).round().astype(int))]
-    model = PPMClassifier().fit(train.texts, train.labels)
-    model.predict(queries[:2])
-    seconds = {1: [], 2: []}
-    for _ in range(repeats):
-        for n_jobs, runs in seconds.items():
-            model.set_params(n_jobs=n_jobs)
-            started = time.perf_counter()
-            model.predict(queries)
-            runs.append(time.perf_counter() - started)
-    one, two = statistics.median(seconds[1]), statistics.median(seconds[2])
-    return {"rows": len(queries), "seconds_1_worker": one, "seconds_2_workers": two, "speedup": one / two}
+    found = {}
+    for model in (PPMClassifier(), CompressorClassifier()):
+        model.fit(train.texts, train.labels).predict(queries[:2])
+        seconds = {1: [], 2: []}
+        for _ in range(repeats):
+            for n_jobs, runs in seconds.items():
+                model.set_params(n_jobs=n_jobs)
+                started = time.perf_counter()
+                model.predict(queries)
+                runs.append(time.perf_counter() - started)
+        one, two = statistics.median(seconds[1]), statistics.median(seconds[2])
+        found[type(model).__name__] = {"seconds_1_worker": one, "seconds_2_workers": two, "speedup": one / two}
+    return {"rows": len(queries), "models": found}
 
 
 def fit_section(name: str) -> dict:
@@ -211,8 +216,8 @@ def to_markdown(result: dict) -> str:
                      f"{r['pyppmd_ms_median_per_class']:.3f} | {r['throughput_ratio_to_pyppmd']:.2f} |")
     w, f, c = result["workers"], result["fit"], result["compile"]
     lines += ["", f"## Workers: predict of {w['rows']} R52 test texts (wall seconds, median)", "",
-              (f"1 worker {w['seconds_1_worker']:.2f} s, 2 workers {w['seconds_2_workers']:.2f} s: "
-              f"{w['speedup']:.2f}x."), "",
+              *(f"- {name}: 1 worker {m['seconds_1_worker']:.2f} s, 2 workers {m['seconds_2_workers']:.2f} s: "
+                f"{m['speedup']:.2f}x." for name, m in w["models"].items()), "",
               f"## Fit ({f['dataset']} training split, {f['text_bytes'] / 1e6:.1f} MB of text)", "",
               (f"{f['seconds']:.1f} s ({f['mb_per_second']:.1f} MB/s); model {f['model_bytes'] / 2**20:.1f} MiB; "
                "peak RSS "

@@ -107,9 +107,9 @@ SPEED_NOTE = (
 MCNEMAR_NOTE = (
     "TokenPPMClassifier (`npc/token_ppm.py`, defaults: hashed case-folded Unicode words and word bigrams, "
     "each counted once per text, order 0, escape C: the code-length form of a binarized multinomial naive "
-    "Bayes with bigrams) and CodeLengthMixer (`npc/mixture.py`, defaults: byte PPM of orders 2, 3 and 4 and "
-    "one zstd compressor per class, mixed by weights fitted on 5 out-of-fold folds of the training rows, "
-    "then refitted on all of them; its weights, length weights, class biases and folds are in the model "
+    "Bayes with bigrams) and CodeLengthMixer (`npc/mixture.py`, defaults: byte PPM of orders 2, 3 and 4, "
+    "one zstd compressor per class and the token PPM, mixed by weights fitted on 5 out-of-fold folds of the "
+    "training rows, then refitted on all of them; its weights, length weights, class biases and folds are in the model "
     "run file) are fitted on the same training rows and scored on the same test rows. In brackets after "
     "PPMClassifier, TokenPPMClassifier and CodeLengthMixer: the exact McNemar p (two-sided binomial test on "
     "the rows where exactly one of the two is right, `npc.evaluation.mcnemar_test`) against TF-IDF+LR on the "
@@ -524,7 +524,7 @@ IMDB_ROWS = [
     ("CompressorClassifier (3 per class)", "compressor-classifier-3", f"FTCC: {reference.REFERENCE_FTCC_CPC3['imdb']}"),
     ("PPMClassifier (order 3, escape C)", "ppm", ""),
     ("TokenPPMClassifier (words and bigrams, once per text)", "token-ppm", ""),
-    ("CodeLengthMixer (PPM orders 2-4 and zstd, weights fitted out of fold)", "mix", ""),
+    ("CodeLengthMixer (PPM orders 2-4, zstd and token PPM, weights fitted out of fold)", "mix", ""),
 ]
 
 

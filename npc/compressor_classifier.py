@@ -42,9 +42,9 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     sep : str or bytes, default " "
         Joins the training texts of a prime.
     n_jobs : int, optional
-        Parallel workers of ``class_sizes`` and everything built on it (joblib
-        semantics; ``None`` follows ``joblib.parallel_config``). The queries are cut into
-        one slice per worker; results do not depend on it.
+        Threads of ``class_sizes`` and everything built on it (joblib semantics; ``None``
+        follows ``joblib.parallel_config``). The queries are cut into one slice per
+        thread, each with compressors of its own; results do not depend on it.
 
     Attributes
     ----------
@@ -171,16 +171,17 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     def _build_dictionaries(self):
         # A digested dictionary in a reused context costs microseconds per query; passing
         # the dictionary to one-shot calls re-digests it every time (milliseconds).
-        self._compressors = [
-            pyzstd.ZstdCompressor(self.level, pyzstd.ZstdDict(prime.ljust(_MIN_PRIME, b"\0"), is_raw=True)
-                                  .as_digested_dict)
-            for prime in self.primes_
-        ]
+        self._dictionaries = [pyzstd.ZstdDict(prime.ljust(_MIN_PRIME, b"\0"), is_raw=True) for prime in self.primes_]
+        self._compressors = self._new_compressors()
+
+    def _new_compressors(self) -> list:
+        return [pyzstd.ZstdCompressor(self.level, dictionary.as_digested_dict) for dictionary in self._dictionaries]
 
     def __getstate__(self):
         # zstd contexts do not pickle; they are rebuilt from the primes.
         state = self.__dict__.copy()
         state.pop("_compressors", None)
+        state.pop("_dictionaries", None)
         return state
 
     def __setstate__(self, state):
@@ -199,20 +200,17 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         items = as_corpus(X, name="X", allow_empty=True).items
         n_slices = min(effective_n_jobs(self.n_jobs), len(items))
         if n_slices <= 1:
-            per_prime = self._prime_sizes(items)
+            per_prime = _prime_sizes(self._compressors, items)
         else:
-            per_prime = np.concatenate(Parallel(n_jobs=self.n_jobs)(
-                delayed(self._prime_sizes)(items[part]) for part in gen_even_slices(len(items), n_slices)))
+            # Threads (zstd releases the GIL), each with compressors of its own: a compressor
+            # is not shared between threads, its digested dictionary is.
+            per_prime = np.concatenate(Parallel(n_jobs=n_slices, prefer="threads")(
+                delayed(_prime_sizes)(self._new_compressors(), items[part])
+                for part in gen_even_slices(len(items), n_slices)))
         sizes = np.full((len(items), len(self.classes_)), np.iinfo(np.int64).max, dtype=np.int64)
         for column, code in enumerate(self.prime_classes_):
             np.minimum(sizes[:, code], per_prime[:, column], out=sizes[:, code])
         return sizes
-
-    def _prime_sizes(self, items: list[bytes]) -> np.ndarray:
-        """Compressed size of each text under each prime, shape (n_items, n_primes)."""
-        flush = pyzstd.ZstdCompressor.FLUSH_FRAME
-        return np.array([[len(compressor.compress(item, flush)) for compressor in self._compressors]
-                         for item in items], dtype=np.int64).reshape(len(items), len(self._compressors))
 
     def code_lengths(self, X) -> np.ndarray:
         """Bits each class's compressor spends on each text: ``8 * class_sizes(X)``.
@@ -246,3 +244,10 @@ class CompressorClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         first of them, as ``argmax`` does).
         """
         return softmax(-np.log(2.0) * self.code_lengths(X), axis=1)
+
+
+def _prime_sizes(compressors: list, items: list[bytes]) -> np.ndarray:
+    """Compressed size of each text under each primed compressor, shape (n_items, n_primes)."""
+    flush = pyzstd.ZstdCompressor.FLUSH_FRAME
+    return np.array([[len(compressor.compress(item, flush)) for compressor in compressors]
+                     for item in items], dtype=np.int64).reshape(len(items), len(compressors))

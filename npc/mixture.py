@@ -36,7 +36,7 @@ def default_sources(n_jobs=None) -> list:
     Parameters
     ----------
     n_jobs : int, optional
-        Threads of the PPM sources' predictions (the zstd source runs in one).
+        Threads of each source's predictions.
 
     Examples
     --------
@@ -48,7 +48,7 @@ def default_sources(n_jobs=None) -> list:
     from npc.token_ppm import TokenPPMClassifier
 
     return [PPMClassifier(2, n_jobs=n_jobs), PPMClassifier(3, n_jobs=n_jobs), PPMClassifier(4, n_jobs=n_jobs),
-            CompressorClassifier(), TokenPPMClassifier(n_jobs=n_jobs)]
+            CompressorClassifier(n_jobs=n_jobs), TokenPPMClassifier(n_jobs=n_jobs)]
 
 
 class CodeLengthMixer(TextInputMixin, ClassifierMixin, BaseEstimator):

@@ -320,12 +320,12 @@ def test_a_broken_pipe_that_is_not_stdout_is_a_failure(monkeypatch, capsys):
 
 @pytest.mark.parametrize("arguments, message", [
     (["--model", "compressor-classifier", "--compressor", "gzip"],
-     "--compressor does not apply to --model compressor-classifier (it takes --level; "
+     "--compressor does not apply to --model compressor-classifier (it takes --level, --n-jobs; "
      "see npc classify --help)"),
     (["--model", "tfidf-lr", "--compressor", "zstd", "--k", "5"],
      "--compressor, --k do not apply to --model tfidf-lr (it takes none of them; see npc classify --help)"),
     (["--model", "tfidf-knn", "--n-jobs", "2", "--cache-dir", "c"], "--n-jobs, --cache-dir do not apply to --model "
-                                                                    "tfidf-knn (it takes --k --tie-break; see"),
+                                                                    "tfidf-knn (it takes --k, --tie-break; see"),
     # the default value given explicitly is refused too: it would still be ignored
     (["--model", "char-tfidf-lr", "--tie-break", "nearest"], "--tie-break does not apply to --model char-tfidf-lr"),
 ])

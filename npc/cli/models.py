@@ -48,7 +48,8 @@ def _baseline_model(name: str) -> Callable[[argparse.Namespace], object]:
 
 
 def _compressor_classifier_model(options: argparse.Namespace) -> CompressorClassifier:
-    return CompressorClassifier() if options.level is None else CompressorClassifier(level=options.level)
+    level = {} if options.level is None else {"level": options.level}
+    return CompressorClassifier(**level, n_jobs=options.n_jobs)
 
 
 # numba loads only for the models that use the PPM kernel.
@@ -68,7 +69,7 @@ def _mixture_model(options: argparse.Namespace):
     from npc.mixture import CodeLengthMixer, default_sources
 
     # Fitted in one process (each worker of its folds would hold whole source models); the
-    # PPM sources predict on n_jobs threads.
+    # sources predict on n_jobs threads.
     return CodeLengthMixer(default_sources(n_jobs=options.n_jobs))
 
 
@@ -107,7 +108,7 @@ MODELS: dict[str, Model] = {
     **{name: Model(f"scikit-learn baseline ({'cosine kNN' if name.endswith('-knn') else 'logistic regression'})",
                    _baseline_model(name), _KNN if name.endswith("-knn") else ()) for name in BASELINES},
     "compressor-classifier": Model("one zstd compressor primed per class; --level is zstd's",
-                                   _compressor_classifier_model, ("level",)),
+                                   _compressor_classifier_model, ("level", "n_jobs")),
     "ppm": Model("a PPM model per class (npc.PPMClassifier): the class that codes the text in the fewest bits",
                  _ppm_model, ("n_jobs",), needs_compiling=_ppm_needs_compiling),
     "token-ppm": Model("the same over words and word bigrams (npc.TokenPPMClassifier)",
@@ -157,7 +158,7 @@ def apply_model_options(options: argparse.Namespace) -> None:
     stray = [flag(name) for name in MODEL_OPTIONS
              if getattr(options, name, None) is not None and name not in model.options]
     if stray:
-        takes = " ".join(map(flag, model.options)) or "none of them"
+        takes = ", ".join(map(flag, model.options)) or "none of them"
         raise UsageError(f"{', '.join(stray)} {'does' if len(stray) == 1 else 'do'} not apply to --model "
                          f"{options.model} (it takes {takes}; see npc {options.command} --help)")
     for name, default in MODEL_OPTIONS.items():
