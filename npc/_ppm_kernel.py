@@ -48,6 +48,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _LOW = np.int64(0xFFFFFFFF)
+_PRUNE_SLOTS = 1 << 14
 
 _jit = numba.njit(cache=True, nogil=True)
 _helper = numba.njit(cache=True)  # compiled once each, not inlined: a shorter first compile
@@ -142,13 +143,14 @@ def _assign(id_map, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id, p, k, key, sym
 
 @_jit
 def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slots, slot_starts, pairs, pair_starts,
-                 order, escape_d, update_exclusion, alphabet, bits):
+                 frozen, order, escape_d, update_exclusion, alphabet, bits):
     """Adaptive code length in bits of queries ``q_first..q_last - 1`` after every class's text.
 
     ``queries[query_starts[q]:query_starts[q + 1]]`` is query ``q``; ``tails`` holds the
     last ``order`` symbols of each class text (the first contexts of a query). Class
     ``c``'s table is ``slots[slot_starts[c]:slot_starts[c + 1]]`` and its pairs start at
-    ``pairs[pair_starts[c]]``. Writes ``bits[q, c]`` (float64).
+    ``pairs[pair_starts[c]]``; ``frozen[c]`` is nonzero if a memory budget kept pairs out
+    of class ``c``. Writes ``bits[q, c]`` (float64).
     """
     n_classes = slot_starts.shape[0] - 1
     longest = 1
@@ -176,6 +178,8 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     q_head = np.zeros(n_ids, dtype=np.int32)
     q_count = np.zeros(n_ids, dtype=np.int32)
     q_next = np.zeros(n_ids, dtype=np.int32)
+    active = np.zeros(longest, dtype=np.int32)
+    todo = np.zeros(n_ids, dtype=np.int32)
     excluded = np.zeros(alphabet, dtype=np.int32)
     ex_list = np.empty(alphabet, dtype=np.int32)
     stamp = 0
@@ -214,15 +218,54 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                         n_ids_c = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id,
                                           pair_id, p, k, hashes[k], query[p], n_ids_c, undo, n_undo)
                         n_undo += n_ids_c - before
-            # Every class answer the query needs, looked up in independent passes (the
-            # processor overlaps their cache misses): contexts first, then pairs. (Looking
-            # up lower orders only when the coder visits them was slower.)
-            for i in range(n_ids_c):
-                if pair_sym[i] < 0:
-                    row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
-            for i in range(n_ids_c):
-                if pair_sym[i] >= 0:
-                    class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+            # The class answers the coder can need, looked up in independent passes (the
+            # processor overlaps their cache misses): contexts, then pairs.
+            if t_capacity < _PRUNE_SLOTS or not (update_exclusion or frozen[c] == 0):
+                for i in range(n_ids_c):
+                    if pair_sym[i] < 0:
+                        row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
+                for i in range(n_ids_c):
+                    if pair_sym[i] >= 0:
+                        class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+            else:
+                # A large table, order by order from the top: a position whose symbol the
+                # class has seen at order k is coded at k or above, so its lower orders are
+                # not looked up. Its pairs there are known to be seen (class_count -1: seen,
+                # count not needed) as the class's symbol sets are nested (full updates, no
+                # pair left out by the memory budget); update exclusion updates only the
+                # visited orders.
+                row_of[:n_ids_c] = -2
+                class_count[:n_ids_c] = -1
+                n_active = length
+                for p in range(length):
+                    active[p] = p
+                for k in range(order, -1, -1):
+                    n_todo = 0
+                    kept = 0
+                    for i in range(n_active):
+                        p = active[i]
+                        top = min(order, n_tail + p)
+                        if k < top and class_count[pair_id[p, k + 1]] > 0:
+                            continue
+                        active[kept] = p
+                        kept += 1
+                        if k <= top and row_of[ctx_id[p, k]] == -2:
+                            row_of[ctx_id[p, k]] = -1
+                            todo[n_todo] = ctx_id[p, k]
+                            n_todo += 1
+                    n_active = kept
+                    for j in range(n_todo):
+                        row_of[todo[j]] = _find_row(slots, t_start, t_capacity, ctx_key[todo[j]])
+                    n_todo = 0
+                    for i in range(n_active):
+                        p = active[i]
+                        if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
+                            class_count[pair_id[p, k]] = 0
+                            todo[n_todo] = pair_id[p, k]
+                            n_todo += 1
+                    for j in range(n_todo):
+                        i = todo[j]
+                        class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
             q_total[:n_ids_c] = 0
             q_new[:n_ids_c] = 0
             q_head[:n_ids_c] = -1
