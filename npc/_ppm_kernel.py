@@ -103,42 +103,41 @@ def _class_count(slots, pairs, pair_start, row, symbol):
 
 
 @_helper
-def _id_of(id_map, key, symbol, next_id):
-    """Slot of ``(key, symbol)`` in a query's id map (rows: key, symbol, id), filled with
-    ``next_id`` if new; (slot, is_new)."""
-    mask = np.int64(id_map.shape[0] - 1)
-    slot = np.int64(_pair_hash(key, symbol)) & mask
-    signed = np.int64(key)
-    while id_map[slot, 0] != 0:
-        if id_map[slot, 0] == signed and id_map[slot, 1] == symbol:
-            return slot, False
-        slot = (slot + 1) & mask
-    id_map[slot, 0], id_map[slot, 1], id_map[slot, 2] = signed, symbol, next_id
-    return slot, True
+def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids,
+                undo, n_undo):
+    """Ids of the strings ending at query position ``e`` (-1: the class tail's last symbol) of
+    lengths 0..``lengths`` into ``cur``, with the ids of those ending at ``e - 1`` in ``prev``.
 
-
-@_helper
-def _assign(id_map, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id, p, k, key, symbol, n_ids, undo, n_undo):
-    """Ids of the order-``k`` context of position ``p`` and of its pair with ``symbol``; the new id count.
-
-    Slots filled are appended to ``undo`` from ``n_undo`` on (one per new id).
+    A string is its string one symbol shorter (towards ``e``) and the symbol before it, a
+    row of the query's string map ``map_key/map_id``; a new string gets id ``n_ids``, its
+    context hash, and (ending in the query) its pair: the string before its last symbol
+    and that symbol. With ``undo``, the slots filled are appended to it from ``n_undo``
+    on. Returns the id count and ``n_undo``.
     """
-    slot, new = _id_of(id_map, key, -1, n_ids)
-    if new:
-        ctx_key[n_ids] = key
-        pair_sym[n_ids] = -1
-        undo[n_undo] = slot
-        n_undo += 1
-        n_ids += 1
-    ctx_id[p, k] = id_map[slot, 2]
-    slot, new = _id_of(id_map, key, symbol, n_ids)
-    if new:
-        pair_sym[n_ids] = symbol
-        pair_ctx[n_ids] = ctx_id[p, k]
-        undo[n_undo] = slot
-        n_ids += 1
-    pair_id[p, k] = id_map[slot, 2]
-    return n_ids
+    mask = np.int64(map_key.shape[0] - 1)
+    n_tail = tail.shape[0]
+    cur[0] = 0
+    for j in range(1, lengths + 1):
+        i = e - j + 1
+        symbol = query[i] if i >= 0 else tail[n_tail + i]
+        key = (np.int64(cur[j - 1]) << 32) | np.int64(symbol)
+        slot = np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(32)) & mask
+        while map_key[slot] != key and map_key[slot] != -1:
+            slot = (slot + 1) & mask
+        if map_key[slot] == -1:
+            map_key[slot], map_id[slot] = key, n_ids
+            ctx_key[n_ids] = _extend(ctx_key[cur[j - 1]], symbol, j)
+            size_of[n_ids] = j
+            pair_ctx[n_ids] = -1
+            n_ids += 1
+            if undo.shape[0] > 0:
+                undo[n_undo] = slot
+                n_undo += 1
+        string = map_id[slot]
+        if e >= 0 and pair_ctx[string] < 0:
+            pair_ctx[string], pair_sym[string] = prev[j - 1], query[e]
+        cur[j] = string
+    return n_ids, n_undo
 
 
 @_jit
@@ -156,19 +155,24 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     longest = 1
     for q in range(q_first, q_last):
         longest = max(longest, query_starts[q + 1] - query_starts[q])
-    n_ids = (order + 1) * (2 * longest + 1)  # contexts and pairs of every position, and class-specific ones
+    n_ids = 1 + (order + 1) * (longest + order + 1)  # every string of 0..order + 1 symbols ending in the query
     capacity = 64
     while capacity < 2 * n_ids:
         capacity *= 2
-    # Query preparation, shared by the classes: ids of contexts (symbol -1) and pairs.
-    id_map = np.zeros((capacity, 3), dtype=np.int64)
+    # Query preparation, shared by the classes: ids of the strings of up to order + 1
+    # symbols, each a context (its hash ``ctx_key``) and a pair (``pair_ctx``, ``pair_sym``).
+    map_key = np.full(capacity, -1, dtype=np.int64)
+    map_id = np.zeros(capacity, dtype=np.int32)
     ctx_id = np.zeros((longest, order + 1), dtype=np.int32)
     pair_id = np.zeros((longest, order + 1), dtype=np.int32)
     pair_sym = np.zeros(n_ids, dtype=np.int32)
     pair_ctx = np.zeros(n_ids, dtype=np.int32)
+    size_of = np.zeros(n_ids, dtype=np.int32)
     ctx_key = np.zeros(n_ids, dtype=np.uint64)
-    hashes = np.zeros(order + 1, dtype=np.uint64)
-    undo = np.zeros(2 * (order + 1) * (order + 1), dtype=np.int64)
+    prev = np.zeros(order + 2, dtype=np.int32)
+    cur = np.zeros(order + 2, dtype=np.int32)
+    no_undo = np.zeros(0, dtype=np.int64)
+    undo = np.zeros((order + 1) * (order + 2), dtype=np.int64)
     # Per class: its table slot of each query context, its count of each pair, and what
     # the query added (totals, new symbols, counts, and each context's list of pairs).
     row_of = np.zeros(n_ids, dtype=np.int64)
@@ -183,49 +187,47 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     excluded = np.zeros(alphabet, dtype=np.int32)
     ex_list = np.empty(alphabet, dtype=np.int32)
     stamp = 0
+    ctx_key[0], pair_ctx[0] = SEED, -1  # the empty string: the order-0 context
     for q in range(q_first, q_last):
         start = query_starts[q]
         length = query_starts[q + 1] - start
         query = queries[start:start + length]
         size = 64
-        while size < 2 * ((order + 1) * (2 * length + 1)):
+        while size < 2 * (1 + (order + 1) * (length + order + 1)):
             size *= 2
-        id_map[:size, 0] = 0
-        n_shared = 0
+        map_key[:size] = -1
+        n_shared = 1
+        prev[0] = 0
         for p in range(length):
-            hashes[0] = SEED
-            for k in range(1, min(order, p) + 1):
-                hashes[k] = _extend(hashes[k - 1], query[p - k], k)
+            n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur, map_key[:size], map_id,
+                                      ctx_key, size_of, pair_ctx, pair_sym, n_shared, no_undo, 0)
             for k in range(min(order, p) + 1):
-                n_shared = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id, pair_id,
-                                   p, k, hashes[k], query[p], n_shared, undo, 0)
+                ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
+            prev[:] = cur
         for c in range(n_classes):
             t_start = slot_starts[c]
             t_capacity = slot_starts[c + 1] - t_start
             p_start = pair_starts[c]
             tail = tails[tail_starts[c]:tail_starts[c + 1]]
             n_tail = tail.shape[0]
-            # Contexts reaching into the class text get ids of this class, undone after it.
-            n_ids_c = n_shared
-            n_undo = 0
+            # Strings reaching into the class text get ids of this class, undone after it.
+            n_ids_c, n_undo = _string_ids(-1, min(order, n_tail), query, tail, prev, prev, map_key[:size], map_id,
+                                          ctx_key, size_of, pair_ctx, pair_sym, n_shared, undo, 0)
             for p in range(min(order, length)):
-                hashes[0] = SEED
-                for k in range(1, min(order, n_tail + p) + 1):
-                    previous = query[p - k] if k <= p else tail[n_tail + p - k]
-                    hashes[k] = _extend(hashes[k - 1], previous, k)
-                    if k > p:
-                        before = n_ids_c
-                        n_ids_c = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id,
-                                          pair_id, p, k, hashes[k], query[p], n_ids_c, undo, n_undo)
-                        n_undo += n_ids_c - before
+                n_ids_c, n_undo = _string_ids(p, min(order + 1, n_tail + p + 1), query, tail, prev, cur,
+                                              map_key[:size], map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids_c,
+                                              undo, n_undo)
+                for k in range(p + 1, min(order, n_tail + p) + 1):
+                    ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
+                prev[:] = cur
             # The class answers the coder can need, looked up in independent passes (the
             # processor overlaps their cache misses): contexts, then pairs.
             if t_capacity < _PRUNE_SLOTS or not (update_exclusion or frozen[c] == 0):
                 for i in range(n_ids_c):
-                    if pair_sym[i] < 0:
+                    if size_of[i] <= order:
                         row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
                 for i in range(n_ids_c):
-                    if pair_sym[i] >= 0:
+                    if pair_ctx[i] >= 0:
                         class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
             else:
                 # A large table, order by order from the top: a position whose symbol the
@@ -358,7 +360,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                     q_count[pid] += 1
             bits[q, c] = -(math.log2(product) + exponent)
             for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
-                id_map[undo[j], 0] = 0
+                map_key[undo[j]] = -1
 
 
 def needs_compiling() -> bool:
