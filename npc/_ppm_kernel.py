@@ -48,6 +48,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _LOW = np.int64(0xFFFFFFFF)
+_WALK = 8  # excluded symbols: walk a context's symbols if it has fewer than _WALK per excluded one
 _PRUNE_SLOTS = 1 << 14
 
 _jit = numba.njit(cache=True, nogil=True)
@@ -292,11 +293,19 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                         continue
                     distinct = q_new[cid] + (slots[row, 2] if row >= 0 else 0)
                     if n_excluded > 0:
-                        for j in range(n_excluded):
-                            seen = _class_count(slots, pairs, p_start, row, ex_list[j])
-                            if seen > 0:
-                                total -= seen
-                                distinct -= 1
+                        if row >= 0 and slots[row, 2] < _WALK * n_excluded:
+                            # A walk of the context's symbols costs less than a search for each excluded one.
+                            first = p_start + slots[row, 1]
+                            for j in range(first, first + slots[row, 2]):
+                                if excluded[pairs[j] >> 32] == stamp and pairs[j] & _LOW > 0:
+                                    total -= pairs[j] & _LOW
+                                    distinct -= 1
+                        elif row >= 0:
+                            for j in range(n_excluded):
+                                seen = _class_count(slots, pairs, p_start, row, ex_list[j])
+                                if seen > 0:
+                                    total -= seen
+                                    distinct -= 1
                         e = q_head[cid]
                         while e >= 0:
                             if excluded[pair_sym[e]] == stamp:
