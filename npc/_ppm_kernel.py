@@ -14,26 +14,38 @@ symbol, so a context's symbols are one contiguous run.
 
 Counting a class text and merging its counts into a model: ``npc/_ppm_count.py``.
 
-Coding (``code_lengths``) prepares each query once for all classes: its context hashes
-and dense ids for its distinct contexts and (context, symbol) pairs. The counts a query
-adds while it is coded, and each class's answers for its contexts, then live in small
-arrays indexed by those ids, reset per class, instead of hash tables probed at every
-position; only the first ``order`` positions, whose contexts reach into the class text,
-get ids per class. The class's answers for every query context and pair are looked up
-in two independent passes before coding (the processor overlaps their cache misses;
-looking them up only when the coder needs them was slower). Probabilities are
-multiplied, with one ``log2`` per query and class.
+Coding (``code_lengths``) prepares each query once for all classes: the distinct strings of
+up to ``order + 1`` symbols ending at its positions, as a trie (a string is the one a
+symbol shorter and the symbol before that: one probe of a small map per position and
+length; each distinct string's context hash computed once). A string of ``k`` symbols is
+the order-``k`` context of the next position and the pair (order ``k - 1`` context,
+symbol) of its own position. The counts a query adds while it is coded, and each class's
+answers for its contexts and pairs, then live in small arrays indexed by string ids,
+reset per class; only the first ``order`` positions, whose contexts reach into the class
+text, get strings per class. A class's answers are looked up before coding, in
+independent passes (the processor overlaps their cache misses): in a small table (fewer
+than ``_PRUNE_SLOTS`` slots, in cache) every context, then every pair; in a large one
+order by order from the top, skipping the lower orders of the positions whose symbol the
+class has at a higher order (the coder stops there). The counts of excluded symbols in a
+context come from one walk of its symbols or a binary search each, whichever is shorter.
+Probabilities are multiplied, with one ``log2`` per query and class.
 
-Where the time went (order 3, full updates, R52 and 20News test rows, counted in an
-instrumented copy of the previous kernel): per position and class, 4 class-table probes
-(2.6-2.9 of them in the update loop, re-finding lower-order contexts only to learn
-whether a symbol was new to the class), 9 overlay hash probes and 4 context hashes
-recomputed for every class; 200-270 ns per position and class. Now, per query on R52
-(busy machine, same process): preparing the query 4%, the class look-ups 40% (cache
-misses in the class tables, the floor of this design), coding the escapes and
-exclusions 35%, the query's own updates 20%; 1.4-1.5x faster than before (R8 1.4x).
-With two classes and long queries (IMDb) preparing the query is about half the time,
-shared by too few classes to pay back: about as fast as before.
+Where the time went (order 3, full updates, 300 test rows spread over each test split;
+busy machine, same process, timing variants of the kernel that skip a part). The
+previous kernel, per query: on R52, preparing 3%, class look-ups 45%, coding the escapes
+and exclusions about 35%, the query's own updates 18%; on 20News the look-ups 58% (about
+4 MB of table per class: misses to memory); on IMDb preparing 48% (two probes per
+position and order in an id map sized for the worst case, 786 KB for a 1,300-byte
+review). The trie made preparing 4-5x faster (IMDb 1.9x overall); the top-down look-ups
+gave 1.12-1.17x on 20News, Ohsumed and IMDb (there 91-99% of the symbols are found at
+order 3), the walk 1.05-1.1x. Against the previous kernel: R8 1.46x, R52 1.21x, Ohsumed
+1.34x, 20News 1.22x, IMDb 2.21x. Left: on R52, 47 of the 52 tables are small and most of
+the time is coding their frequent escapes (marking excluded symbols, summing their
+counts); on 20News the order-3 look-ups miss to memory. Tried and dropped: an index of
+all classes' contexts and pairs grouped by context (one probe per query string for all
+classes): 1.05-1.1x on R8, R52 and Ohsumed, none on 20News, 0.65x on IMDb, an index as
+large as the model, and the exclusions then miss in the class tables; inlining the
+helpers (within 5%); skipping contexts whose suffix a small table lacks (slower).
 """
 
 from __future__ import annotations
@@ -49,7 +61,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _LOW = np.int64(0xFFFFFFFF)
 _WALK = 8  # excluded symbols: walk a context's symbols if it has fewer than _WALK per excluded one
-_PRUNE_SLOTS = 1 << 14
+_PRUNE_SLOTS = 1 << 14  # tables of 512 KB and more are looked up top-down (smaller ones, in cache, gain nothing)
 
 _jit = numba.njit(cache=True, nogil=True)
 _helper = numba.njit(cache=True)  # compiled once each, not inlined: a shorter first compile
