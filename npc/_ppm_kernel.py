@@ -39,13 +39,18 @@ position and order in an id map sized for the worst case, 786 KB for a 1,300-byt
 review). The trie made preparing 4-5x faster (IMDb 1.9x overall); the top-down look-ups
 gave 1.12-1.17x on 20News, Ohsumed and IMDb (there 91-99% of the symbols are found at
 order 3), the walk 1.05-1.1x. Against the previous kernel: R8 1.46x, R52 1.21x, Ohsumed
-1.34x, 20News 1.22x, IMDb 2.21x. Left: on R52, 47 of the 52 tables are small and most of
-the time is coding their frequent escapes (marking excluded symbols, summing their
-counts); on 20News the order-3 look-ups miss to memory. Tried and dropped: an index of
-all classes' contexts and pairs grouped by context (one probe per query string for all
-classes): 1.05-1.1x on R8, R52 and Ohsumed, none on 20News, 0.65x on IMDb, an index as
-large as the model, and the exclusions then miss in the class tables; inlining the
-helpers (within 5%); skipping contexts whose suffix a small table lacks (slower).
+1.34x, 20News 1.22x, IMDb 2.21x. Left: on R52, 47 of the 52 tables are small and their
+work is the binary searches of the pairs (a second, warm pass of them adds a quarter of
+the time: instructions, not misses) and coding their frequent escapes (marking excluded
+symbols, summing their counts); on 20News the order-3 look-ups miss to memory. Tried and
+dropped: an index of all classes' contexts and pairs grouped by context (one probe per
+query string for all classes): 1.05-1.1x on R8, R52 and Ohsumed, none on 20News, 0.65x
+on IMDb, an index as large as the model, and the exclusions then miss in the class
+tables; inlining the helpers, touching the slots to look up in a first pass (both within
+5%); branch-free or scan-ended binary searches, skipping contexts whose suffix a small
+table lacks (slower). What it would take: the classes coded side by side, position by
+position, with the query's own counts (the same for every class under full updates)
+kept once.
 """
 
 from __future__ import annotations
