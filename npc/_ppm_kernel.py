@@ -14,26 +14,43 @@ symbol, so a context's symbols are one contiguous run.
 
 Counting a class text and merging its counts into a model: ``npc/_ppm_count.py``.
 
-Coding (``code_lengths``) prepares each query once for all classes: its context hashes
-and dense ids for its distinct contexts and (context, symbol) pairs. The counts a query
-adds while it is coded, and each class's answers for its contexts, then live in small
-arrays indexed by those ids, reset per class, instead of hash tables probed at every
-position; only the first ``order`` positions, whose contexts reach into the class text,
-get ids per class. The class's answers for every query context and pair are looked up
-in two independent passes before coding (the processor overlaps their cache misses;
-looking them up only when the coder needs them was slower). Probabilities are
-multiplied, with one ``log2`` per query and class.
+Coding (``code_lengths``) prepares each query once for all classes: the distinct strings of
+up to ``order + 1`` symbols ending at its positions, as a trie (a string is the one a
+symbol shorter and the symbol before that: one probe of a small map per position and
+length; each distinct string's context hash computed once). A string of ``k`` symbols is
+the order-``k`` context of the next position and the pair (order ``k - 1`` context,
+symbol) of its own position. The counts a query adds while it is coded, and each class's
+answers for its contexts and pairs, then live in small arrays indexed by string ids,
+reset per class; only the first ``order`` positions, whose contexts reach into the class
+text, get strings per class. A class's answers are looked up before coding, in
+independent passes (the processor overlaps their cache misses): in a small table (fewer
+than ``_PRUNE_SLOTS`` slots, in cache) every context, then every pair; in a large one
+order by order from the top, skipping the lower orders of the positions whose symbol the
+class has at a higher order (the coder stops there). The counts of excluded symbols in a
+context come from one walk of its symbols or a binary search each, whichever is shorter.
+Probabilities are multiplied, with one ``log2`` per query and class.
 
-Where the time went (order 3, full updates, R52 and 20News test rows, counted in an
-instrumented copy of the previous kernel): per position and class, 4 class-table probes
-(2.6-2.9 of them in the update loop, re-finding lower-order contexts only to learn
-whether a symbol was new to the class), 9 overlay hash probes and 4 context hashes
-recomputed for every class; 200-270 ns per position and class. Now, per query on R52
-(busy machine, same process): preparing the query 4%, the class look-ups 40% (cache
-misses in the class tables, the floor of this design), coding the escapes and
-exclusions 35%, the query's own updates 20%; 1.4-1.5x faster than before (R8 1.4x).
-With two classes and long queries (IMDb) preparing the query is about half the time,
-shared by too few classes to pay back: about as fast as before.
+Where the time went (order 3, full updates, 300 test rows spread over each test split;
+busy machine, same process, timing variants of the kernel that skip a part). The
+previous kernel, per query: on R52, preparing 3%, class look-ups 45%, coding the escapes
+and exclusions about 35%, the query's own updates 18%; on 20News the look-ups 58% (about
+4 MB of table per class: misses to memory); on IMDb preparing 48% (two probes per
+position and order in an id map sized for the worst case, 786 KB for a 1,300-byte
+review). The trie made preparing 4-5x faster (IMDb 1.9x overall); the top-down look-ups
+gave 1.12-1.17x on 20News, Ohsumed and IMDb (there 91-99% of the symbols are found at
+order 3), the walk 1.05-1.1x. Against the previous kernel: R8 1.46x, R52 1.21x, Ohsumed
+1.34x, 20News 1.22x, IMDb 2.21x. Left: on R52, 47 of the 52 tables are small and their
+work is the binary searches of the pairs (a second, warm pass of them adds a quarter of
+the time: instructions, not misses) and coding their frequent escapes (marking excluded
+symbols, summing their counts); on 20News the order-3 look-ups miss to memory. Tried and
+dropped: an index of all classes' contexts and pairs grouped by context (one probe per
+query string for all classes): 1.05-1.1x on R8, R52 and Ohsumed, none on 20News, 0.65x
+on IMDb, an index as large as the model, and the exclusions then miss in the class
+tables; inlining the helpers, touching the slots to look up in a first pass (both within
+5%); branch-free or scan-ended binary searches, skipping contexts whose suffix a small
+table lacks (slower). What it would take: the classes coded side by side, position by
+position, with the query's own counts (the same for every class under full updates)
+kept once.
 """
 
 from __future__ import annotations
@@ -48,6 +65,8 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _LOW = np.int64(0xFFFFFFFF)
+_WALK = 8  # excluded symbols: walk a context's symbols if it has fewer than _WALK per excluded one
+_PRUNE_SLOTS = 1 << 14  # tables of 512 KB and more are looked up top-down (smaller ones, in cache, gain nothing)
 
 _jit = numba.njit(cache=True, nogil=True)
 _helper = numba.njit(cache=True)  # compiled once each, not inlined: a shorter first compile
@@ -102,71 +121,76 @@ def _class_count(slots, pairs, pair_start, row, symbol):
 
 
 @_helper
-def _id_of(id_map, key, symbol, next_id):
-    """Slot of ``(key, symbol)`` in a query's id map (rows: key, symbol, id), filled with
-    ``next_id`` if new; (slot, is_new)."""
-    mask = np.int64(id_map.shape[0] - 1)
-    slot = np.int64(_pair_hash(key, symbol)) & mask
-    signed = np.int64(key)
-    while id_map[slot, 0] != 0:
-        if id_map[slot, 0] == signed and id_map[slot, 1] == symbol:
-            return slot, False
-        slot = (slot + 1) & mask
-    id_map[slot, 0], id_map[slot, 1], id_map[slot, 2] = signed, symbol, next_id
-    return slot, True
+def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids,
+                undo, n_undo):
+    """Ids of the strings ending at query position ``e`` (-1: the class tail's last symbol) of
+    lengths 0..``lengths`` into ``cur``, with the ids of those ending at ``e - 1`` in ``prev``.
 
-
-@_helper
-def _assign(id_map, ctx_key, pair_sym, pair_ctx, ctx_id, pair_id, p, k, key, symbol, n_ids, undo, n_undo):
-    """Ids of the order-``k`` context of position ``p`` and of its pair with ``symbol``; the new id count.
-
-    Slots filled are appended to ``undo`` from ``n_undo`` on (one per new id).
+    A string is its string one symbol shorter (towards ``e``) and the symbol before it, a
+    row of the query's string map ``map_key/map_id``; a new string gets id ``n_ids``, its
+    context hash, and (ending in the query) its pair: the string before its last symbol
+    and that symbol. With ``undo``, the slots filled are appended to it from ``n_undo``
+    on. Returns the id count and ``n_undo``.
     """
-    slot, new = _id_of(id_map, key, -1, n_ids)
-    if new:
-        ctx_key[n_ids] = key
-        pair_sym[n_ids] = -1
-        undo[n_undo] = slot
-        n_undo += 1
-        n_ids += 1
-    ctx_id[p, k] = id_map[slot, 2]
-    slot, new = _id_of(id_map, key, symbol, n_ids)
-    if new:
-        pair_sym[n_ids] = symbol
-        pair_ctx[n_ids] = ctx_id[p, k]
-        undo[n_undo] = slot
-        n_ids += 1
-    pair_id[p, k] = id_map[slot, 2]
-    return n_ids
+    mask = np.int64(map_key.shape[0] - 1)
+    n_tail = tail.shape[0]
+    cur[0] = 0
+    for j in range(1, lengths + 1):
+        i = e - j + 1
+        symbol = query[i] if i >= 0 else tail[n_tail + i]
+        key = (np.int64(cur[j - 1]) << 32) | np.int64(symbol)
+        slot = np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(32)) & mask
+        while map_key[slot] != key and map_key[slot] != -1:
+            slot = (slot + 1) & mask
+        if map_key[slot] == -1:
+            map_key[slot], map_id[slot] = key, n_ids
+            ctx_key[n_ids] = _extend(ctx_key[cur[j - 1]], symbol, j)
+            size_of[n_ids] = j
+            pair_ctx[n_ids] = -1
+            n_ids += 1
+            if undo.shape[0] > 0:
+                undo[n_undo] = slot
+                n_undo += 1
+        string = map_id[slot]
+        if e >= 0 and pair_ctx[string] < 0:
+            pair_ctx[string], pair_sym[string] = prev[j - 1], query[e]
+        cur[j] = string
+    return n_ids, n_undo
 
 
 @_jit
 def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slots, slot_starts, pairs, pair_starts,
-                 order, escape_d, update_exclusion, alphabet, bits):
+                 frozen, order, escape_d, update_exclusion, alphabet, bits):
     """Adaptive code length in bits of queries ``q_first..q_last - 1`` after every class's text.
 
     ``queries[query_starts[q]:query_starts[q + 1]]`` is query ``q``; ``tails`` holds the
     last ``order`` symbols of each class text (the first contexts of a query). Class
     ``c``'s table is ``slots[slot_starts[c]:slot_starts[c + 1]]`` and its pairs start at
-    ``pairs[pair_starts[c]]``. Writes ``bits[q, c]`` (float64).
+    ``pairs[pair_starts[c]]``; ``frozen[c]`` is nonzero if a memory budget kept pairs out
+    of class ``c``. Writes ``bits[q, c]`` (float64).
     """
     n_classes = slot_starts.shape[0] - 1
     longest = 1
     for q in range(q_first, q_last):
         longest = max(longest, query_starts[q + 1] - query_starts[q])
-    n_ids = (order + 1) * (2 * longest + 1)  # contexts and pairs of every position, and class-specific ones
+    n_ids = 1 + (order + 1) * (longest + order + 1)  # every string of 0..order + 1 symbols ending in the query
     capacity = 64
     while capacity < 2 * n_ids:
         capacity *= 2
-    # Query preparation, shared by the classes: ids of contexts (symbol -1) and pairs.
-    id_map = np.zeros((capacity, 3), dtype=np.int64)
+    # Query preparation, shared by the classes: ids of the strings of up to order + 1
+    # symbols, each a context (its hash ``ctx_key``) and a pair (``pair_ctx``, ``pair_sym``).
+    map_key = np.full(capacity, -1, dtype=np.int64)
+    map_id = np.zeros(capacity, dtype=np.int32)
     ctx_id = np.zeros((longest, order + 1), dtype=np.int32)
     pair_id = np.zeros((longest, order + 1), dtype=np.int32)
     pair_sym = np.zeros(n_ids, dtype=np.int32)
     pair_ctx = np.zeros(n_ids, dtype=np.int32)
+    size_of = np.zeros(n_ids, dtype=np.int32)
     ctx_key = np.zeros(n_ids, dtype=np.uint64)
-    hashes = np.zeros(order + 1, dtype=np.uint64)
-    undo = np.zeros(2 * (order + 1) * (order + 1), dtype=np.int64)
+    prev = np.zeros(order + 2, dtype=np.int32)
+    cur = np.zeros(order + 2, dtype=np.int32)
+    no_undo = np.zeros(0, dtype=np.int64)
+    undo = np.zeros((order + 1) * (order + 2), dtype=np.int64)
     # Per class: its table slot of each query context, its count of each pair, and what
     # the query added (totals, new symbols, counts, and each context's list of pairs).
     row_of = np.zeros(n_ids, dtype=np.int64)
@@ -176,53 +200,92 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     q_head = np.zeros(n_ids, dtype=np.int32)
     q_count = np.zeros(n_ids, dtype=np.int32)
     q_next = np.zeros(n_ids, dtype=np.int32)
+    active = np.zeros(longest, dtype=np.int32)
+    todo = np.zeros(n_ids, dtype=np.int32)
     excluded = np.zeros(alphabet, dtype=np.int32)
     ex_list = np.empty(alphabet, dtype=np.int32)
     stamp = 0
+    ctx_key[0], pair_ctx[0] = SEED, -1  # the empty string: the order-0 context
     for q in range(q_first, q_last):
         start = query_starts[q]
         length = query_starts[q + 1] - start
         query = queries[start:start + length]
         size = 64
-        while size < 2 * ((order + 1) * (2 * length + 1)):
+        while size < 2 * (1 + (order + 1) * (length + order + 1)):
             size *= 2
-        id_map[:size, 0] = 0
-        n_shared = 0
+        map_key[:size] = -1
+        n_shared = 1
+        prev[0] = 0
         for p in range(length):
-            hashes[0] = SEED
-            for k in range(1, min(order, p) + 1):
-                hashes[k] = _extend(hashes[k - 1], query[p - k], k)
+            n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur, map_key[:size], map_id,
+                                      ctx_key, size_of, pair_ctx, pair_sym, n_shared, no_undo, 0)
             for k in range(min(order, p) + 1):
-                n_shared = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id, pair_id,
-                                   p, k, hashes[k], query[p], n_shared, undo, 0)
+                ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
+            prev[:] = cur
         for c in range(n_classes):
             t_start = slot_starts[c]
             t_capacity = slot_starts[c + 1] - t_start
             p_start = pair_starts[c]
             tail = tails[tail_starts[c]:tail_starts[c + 1]]
             n_tail = tail.shape[0]
-            # Contexts reaching into the class text get ids of this class, undone after it.
-            n_ids_c = n_shared
-            n_undo = 0
+            # Strings reaching into the class text get ids of this class, undone after it.
+            n_ids_c, n_undo = _string_ids(-1, min(order, n_tail), query, tail, prev, prev, map_key[:size], map_id,
+                                          ctx_key, size_of, pair_ctx, pair_sym, n_shared, undo, 0)
             for p in range(min(order, length)):
-                hashes[0] = SEED
-                for k in range(1, min(order, n_tail + p) + 1):
-                    previous = query[p - k] if k <= p else tail[n_tail + p - k]
-                    hashes[k] = _extend(hashes[k - 1], previous, k)
-                    if k > p:
-                        before = n_ids_c
-                        n_ids_c = _assign(id_map[:size], ctx_key, pair_sym, pair_ctx, ctx_id,
-                                          pair_id, p, k, hashes[k], query[p], n_ids_c, undo, n_undo)
-                        n_undo += n_ids_c - before
-            # Every class answer the query needs, looked up in independent passes (the
-            # processor overlaps their cache misses): contexts first, then pairs. (Looking
-            # up lower orders only when the coder visits them was slower.)
-            for i in range(n_ids_c):
-                if pair_sym[i] < 0:
-                    row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
-            for i in range(n_ids_c):
-                if pair_sym[i] >= 0:
-                    class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+                n_ids_c, n_undo = _string_ids(p, min(order + 1, n_tail + p + 1), query, tail, prev, cur,
+                                              map_key[:size], map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids_c,
+                                              undo, n_undo)
+                for k in range(p + 1, min(order, n_tail + p) + 1):
+                    ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
+                prev[:] = cur
+            # The class answers the coder can need, looked up in independent passes (the
+            # processor overlaps their cache misses): contexts, then pairs.
+            if t_capacity < _PRUNE_SLOTS or not (update_exclusion or frozen[c] == 0):
+                for i in range(n_ids_c):
+                    if size_of[i] <= order:
+                        row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
+                for i in range(n_ids_c):
+                    if pair_ctx[i] >= 0:
+                        class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+            else:
+                # A large table, order by order from the top: a position whose symbol the
+                # class has seen at order k is coded at k or above, so its lower orders are
+                # not looked up. Its pairs there are known to be seen (class_count -1: seen,
+                # count not needed) as the class's symbol sets are nested (full updates, no
+                # pair left out by the memory budget); update exclusion updates only the
+                # visited orders.
+                row_of[:n_ids_c] = -2
+                class_count[:n_ids_c] = -1
+                n_active = length
+                for p in range(length):
+                    active[p] = p
+                for k in range(order, -1, -1):
+                    n_todo = 0
+                    kept = 0
+                    for i in range(n_active):
+                        p = active[i]
+                        top = min(order, n_tail + p)
+                        if k < top and class_count[pair_id[p, k + 1]] > 0:
+                            continue
+                        active[kept] = p
+                        kept += 1
+                        if k <= top and row_of[ctx_id[p, k]] == -2:
+                            row_of[ctx_id[p, k]] = -1
+                            todo[n_todo] = ctx_id[p, k]
+                            n_todo += 1
+                    n_active = kept
+                    for j in range(n_todo):
+                        row_of[todo[j]] = _find_row(slots, t_start, t_capacity, ctx_key[todo[j]])
+                    n_todo = 0
+                    for i in range(n_active):
+                        p = active[i]
+                        if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
+                            class_count[pair_id[p, k]] = 0
+                            todo[n_todo] = pair_id[p, k]
+                            n_todo += 1
+                    for j in range(n_todo):
+                        i = todo[j]
+                        class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
             q_total[:n_ids_c] = 0
             q_new[:n_ids_c] = 0
             q_head[:n_ids_c] = -1
@@ -247,11 +310,19 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                         continue
                     distinct = q_new[cid] + (slots[row, 2] if row >= 0 else 0)
                     if n_excluded > 0:
-                        for j in range(n_excluded):
-                            seen = _class_count(slots, pairs, p_start, row, ex_list[j])
-                            if seen > 0:
-                                total -= seen
-                                distinct -= 1
+                        if row >= 0 and slots[row, 2] < _WALK * n_excluded:
+                            # A walk of the context's symbols costs less than a search for each excluded one.
+                            first = p_start + slots[row, 1]
+                            for j in range(first, first + slots[row, 2]):
+                                if excluded[pairs[j] >> 32] == stamp and pairs[j] & _LOW > 0:
+                                    total -= pairs[j] & _LOW
+                                    distinct -= 1
+                        elif row >= 0:
+                            for j in range(n_excluded):
+                                seen = _class_count(slots, pairs, p_start, row, ex_list[j])
+                                if seen > 0:
+                                    total -= seen
+                                    distinct -= 1
                         e = q_head[cid]
                         while e >= 0:
                             if excluded[pair_sym[e]] == stamp:
@@ -315,7 +386,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                     q_count[pid] += 1
             bits[q, c] = -(math.log2(product) + exponent)
             for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
-                id_map[undo[j], 0] = 0
+                map_key[undo[j]] = -1
 
 
 def needs_compiling() -> bool:

@@ -85,10 +85,11 @@ def code_lengths(state: dict, queries: list[np.ndarray], order: int, escape_d: b
         return bits
     symbols = np.concatenate(queries).astype(np.int32, copy=False)
     starts = np.cumsum([0] + [len(q) for q in queries]).astype(np.int64)
+    frozen = np.ascontiguousarray(state["budgets"][:, 1])
 
     def run(first, last):
         _ppm_kernel.code_lengths(symbols, starts, first, last, state["tails"], state["tail_starts"], state["slots"],
-                                 state["slot_starts"], state["pairs"], state["pair_starts"], int(order),
+                                 state["slot_starts"], state["pairs"], state["pair_starts"], frozen, int(order),
                                  bool(escape_d), bool(update_exclusion), int(alphabet), bits)
 
     n_chunks = min(effective_n_jobs(n_jobs), len(queries))

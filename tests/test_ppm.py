@@ -16,6 +16,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
+from npc._ppm_kernel import _PRUNE_SLOTS
 from npc.ppm import PPMClassifier
 from tests.data.make_ppm_code_lengths import CASES as PINNED_CASES
 from tests.data.make_ppm_code_lengths import PATH as PINNED_PATH
@@ -163,6 +164,26 @@ def test_code_lengths_on_real_text_are_pinned(case, pinned_inputs):
     expected = np.load(PINNED_PATH)[case]
     np.testing.assert_allclose(PPMClassifier(**PINNED_CASES[case]).fit(texts, labels).code_lengths(queries), expected,
                                rtol=1e-13, atol=0)
+
+
+def test_pinned_cases_take_every_look_up_path(pinned_inputs):
+    # The kernel looks up a class table of _PRUNE_SLOTS slots or more order by order from
+    # the top (unless a memory budget froze it under full updates), a smaller one whole:
+    # the pinned cases must take each way, under both update rules.
+    texts, labels, _ = pinned_inputs
+
+    def tables(case):
+        model = PPMClassifier(**PINNED_CASES[case]).fit(texts, labels)
+        return np.diff(model._slot_starts), model._budgets[:, 1]
+
+    sizes, frozen = tables("order1_C_full")
+    assert (sizes < _PRUNE_SLOTS).all()
+    for case in ("order3_C_full", "order3_C_exclusion"):
+        sizes, frozen = tables(case)
+        assert (sizes >= _PRUNE_SLOTS).all() and not frozen.any()
+    for case in ("order3_C_full_max_memory", "order3_D_exclusion_max_memory"):
+        sizes, frozen = tables(case)
+        assert (sizes >= _PRUNE_SLOTS).all() and frozen.all()
 
 
 def test_predicts_and_probabilities_follow_code_lengths():
