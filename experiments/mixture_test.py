@@ -8,8 +8,8 @@ set's file ``results/mixture_test/<set>.json`` holds the accuracies, the exact M
 of the mixture against TF-IDF+LR on the same rows (a two-sided binomial test on the
 discordant pairs), every source's own accuracy (class of fewest bits), the fitted
 parameters, the out-of-fold folds and both models' predictions. A set whose file exists
-with today's default sources is skipped, so an interrupted run resumes; ``results/mixture_test.md`` summarises the
-files present. Accuracy only: no timings.
+with today's default sources is skipped, so an interrupted run resumes;
+``results/mixture_test.md`` summarises the files present. Accuracy only: no timings.
 
 Usage::
 

@@ -211,7 +211,7 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", "The least populated class", UserWarning)
     command = "python -m experiments.select_mixture " + " ".join(argv if argv is not None else sys.argv[1:])
     record = {"command": command.strip(), "commit": git_commit(), "machine": machine(), "folds": FOLDS,
-              "alpha": ALPHA, "max_train": args.max_train, "max_cost": args.max_cost}
+              "alpha": ALPHA, "max_train": args.max_train, "max_cost": args.max_cost, "cost_rows": args.cost_rows}
     results = []
     for dataset in args.datasets:
         print(f"{dataset}: out-of-fold code lengths", file=sys.stderr, flush=True)
@@ -257,8 +257,10 @@ def write(record: dict) -> None:
          f"(at most {record['max_train']} texts, seed 0; the header gives texts used / in the split). No test "
          "split is read. Each source's code lengths are out of fold; a mixture's weights (alpha "
          f"{record['alpha']}) are fitted on four folds' out-of-fold code lengths and predict the fifth, "
-         "rotating. Cost: CPU time to code the same sample texts, relative to order-3 PPM in the same process "
-         "(medians of 3 alternated runs, mean over the data sets; a set's cost is the sum of its sources'). "
+         f"rotating. Cost: CPU time to code {record['cost_rows']} of the sample texts, the source fitted on the whole "
+         "training split, "
+         "relative to order-3 PPM in the same process (medians of 3 alternated runs, mean over the data sets; a "
+         "set's cost is the sum of its sources'). "
          "See experiments/select_mixture.py."), "",
         "## Each source alone (class of fewest bits)", "", markdown_table(header, alone), "",
         "## Mixtures, best mean first", "", markdown_table(header, mixed), "",
