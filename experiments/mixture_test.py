@@ -28,9 +28,9 @@ from scipy.stats import binomtest
 
 from experiments.report import RESULTS_DIR, markdown_table, provenance
 from experiments.resources import git_commit, machine
-from experiments.runs import load_split, stratified_rows
+from experiments.runs import default_mixture_sources, load_split, stratified_rows
 from npc.baselines import make_baseline
-from npc.mixture import CodeLengthMixer, default_sources, mixed_logits, text_lengths
+from npc.mixture import CodeLengthMixer, mixed_logits, text_lengths
 
 DATASETS = ("r8", "r52", "ohsumed", "imdb", "20news")
 OUT_DIR = RESULTS_DIR / "mixture_test"
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         path = OUT_DIR / f"{dataset}.json"
-        if path.exists() and json.loads(path.read_text())["mixer"]["sources"] == [repr(s) for s in default_sources()]:
+        if path.exists() and json.loads(path.read_text())["mixer"]["sources"] == default_mixture_sources():
             continue
         print(f"{dataset}: fitting", file=sys.stderr, flush=True)
         record = run(dataset, args.max_train, command.strip())

@@ -71,8 +71,8 @@ from npc.ppm import PPMClassifier
 from npc.token_ppm import TokenPPMClassifier
 
 __all__ = ["RunSpec", "ModelRun", "load_split", "has_split", "select_rows", "compute", "compute_models",
-           "scored_rows", "needs_fitting", "write_run", "rewrite", "load_run", "load_models", "recheck",
-           "kernel_cache_dir", "ROOT", "RUNS_DIR"]
+           "scored_rows", "needs_fitting", "default_mixture_sources", "write_run", "rewrite", "load_run",
+           "load_models", "recheck", "kernel_cache_dir", "ROOT", "RUNS_DIR"]
 
 HOLDOUT_FRACTION = 0.1
 
@@ -243,13 +243,14 @@ def needs_fitting(model_run: ModelRun, stored: dict) -> list[str]:
     tested = any(name in plan.CLASS_MODELS for name in model_run.models)
     missing = [name for name in model_run.models if name not in stored
                or (tested and name in plan.PREDICTION_MODELS and "predictions" not in stored[name])
-               or (name == "mix" and stored[name].get("sources") != _default_mixture_sources())]
+               or (name == "mix" and stored[name].get("sources") != default_mixture_sources())]
     if "ppm" in missing and "ppm" in stored and "mix" in missing:
         missing.remove("ppm")
     return missing
 
 
-def _default_mixture_sources() -> list[str]:
+def default_mixture_sources() -> list[str]:
+    """The default mixture's sources as a stored mixture names them (``repr``)."""
     return [repr(source) for source in default_sources()]
 
 

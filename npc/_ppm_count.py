@@ -13,7 +13,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from npc._ppm_kernel import SEED, _class_count, _extend, _find_row, _pair_hash
+from npc._ppm_kernel import _GOLDEN, SEED, _class_count, _extend, _find_row
 
 # Budget of max_memory: a context costs 56 bytes, a (context, symbol) pair 5 (the byte
 # models' size per context and pair when the rule was set; the pinned tests keep it).
@@ -22,6 +22,11 @@ PAIR_BYTES = 5
 
 _jit = numba.njit(cache=True, nogil=True)
 _helper = numba.njit(cache=True)
+
+
+@_helper
+def _pair_hash(key, symbol):
+    return key + np.uint64(symbol + 1) * _GOLDEN
 
 
 @_helper

@@ -83,11 +83,6 @@ def _extend(h, symbol, order):
 
 
 @_helper
-def _pair_hash(key, symbol):
-    return key + np.uint64(symbol + 1) * _GOLDEN
-
-
-@_helper
 def _find_row(slots, start, capacity, key):
     """Slot of context ``key`` in a class table (absolute index), or -1."""
     slot = np.int64(key & np.uint64(capacity - 1))
