@@ -116,8 +116,18 @@ def _class_count(slots, pairs, pair_start, row, symbol):
 
 
 @_helper
-def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids,
-                undo, n_undo):
+def _count_as_context(slots, row, ends_tail, size, string):
+    """Class count of the pair that is ``string`` (of ``size`` symbols, at most the order),
+    from the string's own row as a context: under full updates every occurrence of a string
+    counts once as the pair and once as the context of the next position, except at the
+    very end of the class text, whose last strings are ``ends_tail[size]``."""
+    count = slots[row, 3] if row >= 0 else 0
+    return count + 1 if ends_tail[size] == string else count
+
+
+@_helper
+def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, size_of, shorter, pair_ctx, pair_sym,
+                n_ids, undo, n_undo):
     """Ids of the strings ending at query position ``e`` (-1: the class tail's last symbol) of
     lengths 0..``lengths`` into ``cur``, with the ids of those ending at ``e - 1`` in ``prev``.
 
@@ -141,6 +151,7 @@ def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, si
             map_key[slot], map_id[slot] = key, n_ids
             ctx_key[n_ids] = _extend(ctx_key[cur[j - 1]], symbol, j)
             size_of[n_ids] = j
+            shorter[n_ids] = cur[j - 1]
             pair_ctx[n_ids] = -1
             n_ids += 1
             if undo.shape[0] > 0:
@@ -181,6 +192,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     pair_sym = np.zeros(n_ids, dtype=np.int32)
     pair_ctx = np.zeros(n_ids, dtype=np.int32)
     size_of = np.zeros(n_ids, dtype=np.int32)
+    shorter = np.zeros(n_ids, dtype=np.int32)
     ctx_key = np.zeros(n_ids, dtype=np.uint64)
     prev = np.zeros(order + 2, dtype=np.int32)
     cur = np.zeros(order + 2, dtype=np.int32)
@@ -197,6 +209,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     q_next = np.zeros(n_ids, dtype=np.int32)
     active = np.zeros(longest, dtype=np.int32)
     todo = np.zeros(n_ids, dtype=np.int32)
+    ends_tail = np.full(order + 2, -1, dtype=np.int32)
     excluded = np.zeros(alphabet, dtype=np.int32)
     ex_list = np.empty(alphabet, dtype=np.int32)
     stamp = 0
@@ -213,7 +226,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
         prev[0] = 0
         for p in range(length):
             n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur, map_key[:size], map_id,
-                                      ctx_key, size_of, pair_ctx, pair_sym, n_shared, no_undo, 0)
+                                      ctx_key, size_of, shorter, pair_ctx, pair_sym, n_shared, no_undo, 0)
             for k in range(min(order, p) + 1):
                 ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
             prev[:] = cur
@@ -225,23 +238,32 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
             n_tail = tail.shape[0]
             # Strings reaching into the class text get ids of this class, undone after it.
             n_ids_c, n_undo = _string_ids(-1, min(order, n_tail), query, tail, prev, prev, map_key[:size], map_id,
-                                          ctx_key, size_of, pair_ctx, pair_sym, n_shared, undo, 0)
+                                          ctx_key, size_of, shorter, pair_ctx, pair_sym, n_shared, undo, 0)
+            ends_tail[:] = -1
+            ends_tail[1:min(order, n_tail) + 1] = prev[1:min(order, n_tail) + 1]
             for p in range(min(order, length)):
                 n_ids_c, n_undo = _string_ids(p, min(order + 1, n_tail + p + 1), query, tail, prev, cur,
-                                              map_key[:size], map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids_c,
+                                              map_key[:size], map_id, ctx_key, size_of, shorter, pair_ctx, pair_sym, n_ids_c,
                                               undo, n_undo)
                 for k in range(p + 1, min(order, n_tail + p) + 1):
                     ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
                 prev[:] = cur
             # The class answers the coder can need, looked up in independent passes (the
             # processor overlaps their cache misses): contexts, then pairs.
+            nested = not update_exclusion and frozen[c] == 0
             if t_capacity < _PRUNE_SLOTS or not (update_exclusion or frozen[c] == 0):
                 for i in range(n_ids_c):
                     if size_of[i] <= order:
-                        row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
+                        if i > 0 and frozen[c] == 0 and row_of[shorter[i]] < 0:
+                            row_of[i] = -1
+                        else:
+                            row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
                 for i in range(n_ids_c):
                     if pair_ctx[i] >= 0:
-                        class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+                        if nested and size_of[i] <= order:
+                            class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
+                        else:
+                            class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
             else:
                 # A large table, order by order from the top: a position whose symbol the
                 # class has seen at order k is coded at k or above, so its lower orders are
@@ -280,7 +302,12 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                             n_todo += 1
                     for j in range(n_todo):
                         i = todo[j]
-                        class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+                        if nested and k < order:
+                            if row_of[i] == -2:
+                                row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
+                            class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
+                        else:
+                            class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
             q_total[:n_ids_c] = 0
             q_new[:n_ids_c] = 0
             q_head[:n_ids_c] = -1
