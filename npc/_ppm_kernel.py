@@ -72,6 +72,8 @@ _LOW = np.int64(0xFFFFFFFF)
 _WALK = 8  # excluded symbols: walk a context's symbols if it has fewer than _WALK per excluded one
 _PRUNE_SLOTS = 1 << 14  # tables of 512 KB and more are looked up top-down (smaller ones, in cache, gain nothing)
 
+_BLOCK_SYMBOLS = 1 << 15  # symbols of the queries coded together, class by class, ...
+_BLOCK_CLASSES = 16  # ... when there are this many classes (measured: R52, Ohsumed, 20News 1.1-1.25x; R8, IMDb 0.8x)
 _PREFETCH_AHEAD = 16  # look-ups in flight: the slot of the look-up this many places ahead is prefetched
 
 _jit = numba.njit(cache=True, nogil=True)
@@ -205,6 +207,31 @@ def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, si
     return n_ids, n_undo
 
 
+@_helper
+def _block_end(query_starts, first, last, limit):
+    """End of the block of queries from ``first``: as many as fit ``limit`` symbols, at least one."""
+    end = first + 1
+    while end < last and query_starts[end + 1] - query_starts[first] <= limit:
+        end += 1
+    return end
+
+
+@_helper
+def _block_sizes(query_starts, first, last, order):
+    """Where each query of a block starts in the block's string arrays and in its string maps."""
+    id_starts = np.zeros(last - first + 1, dtype=np.int64)
+    map_starts = np.zeros(last - first + 1, dtype=np.int64)
+    for b in range(last - first):
+        length = query_starts[first + b + 1] - query_starts[first + b]
+        bound = 1 + (order + 1) * (length + order + 1)  # every string of 0..order + 1 symbols ending in the query
+        size = 64
+        while size < 2 * bound:
+            size *= 2
+        id_starts[b + 1] = id_starts[b] + bound
+        map_starts[b + 1] = map_starts[b] + size
+    return id_starts, map_starts
+
+
 @_jit
 def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slots, slot_starts, pairs, pair_starts,
                  frozen, order, escape_d, update_exclusion, alphabet, bits):
@@ -217,252 +244,286 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     of class ``c``. Writes ``bits[q, c]`` (float64).
     """
     n_classes = slot_starts.shape[0] - 1
-    longest = 1
-    for q in range(q_first, q_last):
-        longest = max(longest, query_starts[q + 1] - query_starts[q])
-    n_ids = 1 + (order + 1) * (longest + order + 1)  # every string of 0..order + 1 symbols ending in the query
-    capacity = 64
-    while capacity < 2 * n_ids:
-        capacity *= 2
-    # Query preparation, shared by the classes: ids of the strings of up to order + 1
-    # symbols, each a context (its hash ``ctx_key``) and a pair (``pair_ctx``, ``pair_sym``).
-    map_key = np.full(capacity, -1, dtype=np.int64)
-    map_id = np.zeros(capacity, dtype=np.int32)
-    ctx_id = np.zeros((longest, order + 1), dtype=np.int32)
-    pair_id = np.zeros((longest, order + 1), dtype=np.int32)
-    pair_sym = np.zeros(n_ids, dtype=np.int32)
-    pair_ctx = np.zeros(n_ids, dtype=np.int32)
-    size_of = np.zeros(n_ids, dtype=np.int32)
-    shorter = np.zeros(n_ids, dtype=np.int32)
-    ctx_key = np.zeros(n_ids, dtype=np.uint64)
     prev = np.zeros(order + 2, dtype=np.int32)
     cur = np.zeros(order + 2, dtype=np.int32)
     no_undo = np.zeros(0, dtype=np.int64)
     undo = np.zeros((order + 1) * (order + 2), dtype=np.int64)
-    # Per class: its table slot of each query context, its count of each pair, and what
-    # the query added (totals, new symbols, counts, and each context's list of pairs).
-    row_of = np.zeros(n_ids, dtype=np.int64)
-    class_count = np.zeros(n_ids, dtype=np.int64)
-    q_total = np.zeros(n_ids, dtype=np.int32)
-    q_new = np.zeros(n_ids, dtype=np.int32)
-    q_head = np.zeros(n_ids, dtype=np.int32)
-    q_count = np.zeros(n_ids, dtype=np.int32)
-    q_next = np.zeros(n_ids, dtype=np.int32)
-    active = np.zeros(longest, dtype=np.int32)
-    todo = np.zeros(n_ids, dtype=np.int32)
     ends_tail = np.full(order + 2, -1, dtype=np.int32)
     excluded = np.zeros(alphabet, dtype=np.int32)
     ex_list = np.empty(alphabet, dtype=np.int32)
     stamp = 0
-    ctx_key[0], pair_ctx[0] = SEED, -1  # the empty string: the order-0 context
+    # With many classes, a block of queries is prepared, then coded class by class: a
+    # class's table is read for all of them while it is in cache. With few, each query
+    # alone: its preparation stays in cache while every class codes it.
+    limit = _BLOCK_SYMBOLS if n_classes >= _BLOCK_CLASSES else 0
+    ids_needed, map_needed, rows_needed, most_ids, longest = 1, 1, 1, 1, 1
+    block_first = q_first
+    while block_first < q_last:
+        block_last = _block_end(query_starts, block_first, q_last, limit)
+        ids, map_size = _block_sizes(query_starts, block_first, block_last, order)
+        ids_needed, map_needed = max(ids_needed, ids[-1]), max(map_needed, map_size[-1])
+        rows_needed = max(rows_needed, query_starts[block_last] - query_starts[block_first])
+        most_ids = max(most_ids, np.max(ids[1:] - ids[:-1]))
+        block_first = block_last
     for q in range(q_first, q_last):
-        start = query_starts[q]
-        length = query_starts[q + 1] - start
-        query = queries[start:start + length]
-        size = 64
-        while size < 2 * (1 + (order + 1) * (length + order + 1)):
-            size *= 2
-        map_key[:size] = -1
-        n_shared = 1
-        prev[0] = 0
-        for p in range(length):
-            n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur, map_key[:size], map_id,
-                                      ctx_key, size_of, shorter, pair_ctx, pair_sym, n_shared, no_undo, 0)
-            for k in range(min(order, p) + 1):
-                ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
-            prev[:] = cur
+        longest = max(longest, query_starts[q + 1] - query_starts[q])
+    # Query preparation, shared by the classes: ids of the strings of up to order + 1
+    # symbols, each a context (its hash ``ctx_key``) and a pair (``pair_ctx``, ``pair_sym``).
+    all_map_key = np.full(map_needed, -1, dtype=np.int64)
+    all_map_id = np.zeros(map_needed, dtype=np.int32)
+    all_ctx_id = np.zeros((rows_needed, order + 1), dtype=np.int32)
+    all_pair_id = np.zeros_like(all_ctx_id)
+    all_pair_sym = np.zeros(ids_needed, dtype=np.int32)
+    all_pair_ctx = np.zeros(ids_needed, dtype=np.int32)
+    all_size_of = np.zeros(ids_needed, dtype=np.int32)
+    all_shorter = np.zeros(ids_needed, dtype=np.int32)
+    all_ctx_key = np.zeros(ids_needed, dtype=np.uint64)
+    # Per class: its table slot of each query context, its count of each pair, and what
+    # the query added (totals, new symbols, counts, and each context's list of pairs).
+    row_of = np.zeros(most_ids, dtype=np.int64)
+    class_count = np.zeros(most_ids, dtype=np.int64)
+    q_total = np.zeros(most_ids, dtype=np.int32)
+    q_new = np.zeros(most_ids, dtype=np.int32)
+    q_head = np.zeros(most_ids, dtype=np.int32)
+    q_count = np.zeros(most_ids, dtype=np.int32)
+    q_next = np.zeros(most_ids, dtype=np.int32)
+    active = np.zeros(longest, dtype=np.int32)
+    todo = np.zeros(most_ids, dtype=np.int32)
+    block_first = q_first
+    while block_first < q_last:
+        block_last = _block_end(query_starts, block_first, q_last, limit)
+        n_block = block_last - block_first
+        id_starts, map_starts = _block_sizes(query_starts, block_first, block_last, order)
+        all_map_key[:map_starts[n_block]] = -1
+        n_shared_of = np.zeros(n_block, dtype=np.int64)
+        for b in range(n_block):
+            start = query_starts[block_first + b]
+            length = query_starts[block_first + b + 1] - start
+            query = queries[start:start + length]
+            row_start = start - query_starts[block_first]
+            ctx_id = all_ctx_id[row_start:row_start + length]
+            pair_id = all_pair_id[row_start:row_start + length]
+            ctx_key, size_of, shorter, pair_ctx, pair_sym = (
+                all_ctx_key[id_starts[b]:], all_size_of[id_starts[b]:], all_shorter[id_starts[b]:],
+                all_pair_ctx[id_starts[b]:], all_pair_sym[id_starts[b]:])
+            ctx_key[0], pair_ctx[0] = SEED, -1  # the empty string: the order-0 context
+            n_shared = 1
+            prev[0] = 0
+            for p in range(length):
+                n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur,
+                                          all_map_key[map_starts[b]:map_starts[b + 1]],
+                                          all_map_id[map_starts[b]:map_starts[b + 1]], ctx_key, size_of, shorter,
+                                          pair_ctx, pair_sym, n_shared, no_undo, 0)
+                for k in range(min(order, p) + 1):
+                    ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
+                prev[:] = cur
+            n_shared_of[b] = n_shared
         for c in range(n_classes):
             t_start = slot_starts[c]
             t_capacity = slot_starts[c + 1] - t_start
             p_start = pair_starts[c]
             tail = tails[tail_starts[c]:tail_starts[c + 1]]
             n_tail = tail.shape[0]
-            # Strings reaching into the class text get ids of this class, undone after it.
-            n_ids_c, n_undo = _string_ids(-1, min(order, n_tail), query, tail, prev, prev, map_key[:size], map_id,
-                                          ctx_key, size_of, shorter, pair_ctx, pair_sym, n_shared, undo, 0)
-            ends_tail[:] = -1
-            ends_tail[1:min(order, n_tail) + 1] = prev[1:min(order, n_tail) + 1]
-            for p in range(min(order, length)):
-                n_ids_c, n_undo = _string_ids(p, min(order + 1, n_tail + p + 1), query, tail, prev, cur,
-                                              map_key[:size], map_id, ctx_key, size_of, shorter, pair_ctx, pair_sym,
-                                              n_ids_c, undo, n_undo)
-                for k in range(p + 1, min(order, n_tail + p) + 1):
-                    ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
-                prev[:] = cur
-            # The class answers the coder can need, looked up in independent passes (the
-            # processor overlaps their cache misses): contexts, then pairs.
-            nested = not update_exclusion and frozen[c] == 0
-            if t_capacity < _PRUNE_SLOTS or not (update_exclusion or frozen[c] == 0):
-                for i in range(n_ids_c):
-                    if i + _PREFETCH_AHEAD < n_ids_c and size_of[i + _PREFETCH_AHEAD] <= order:
-                        _prefetch_row(slots, t_start, t_capacity, ctx_key[i + _PREFETCH_AHEAD])
-                    if size_of[i] <= order:
-                        if i > 0 and frozen[c] == 0 and row_of[shorter[i]] < 0:
-                            row_of[i] = -1
-                        else:
-                            row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
-                for i in range(n_ids_c):
-                    ahead = i + _PREFETCH_AHEAD
-                    if ahead < n_ids_c and pair_ctx[ahead] >= 0 and not (nested and size_of[ahead] <= order):
-                        _prefetch_pairs(slots, pairs, p_start, row_of[pair_ctx[ahead]])
-                    if pair_ctx[i] >= 0:
-                        if nested and size_of[i] <= order:
-                            class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
-                        else:
-                            class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
-            else:
-                # A large table, order by order from the top: a position whose symbol the
-                # class has seen at order k is coded at k or above, so its lower orders are
-                # not looked up. Its pairs there are known to be seen (class_count -1: seen,
-                # count not needed) as the class's symbol sets are nested (full updates, no
-                # pair left out by the memory budget); update exclusion updates only the
-                # visited orders.
-                row_of[:n_ids_c] = -2
-                class_count[:n_ids_c] = -1
-                n_active = length
-                for p in range(length):
-                    active[p] = p
-                for k in range(order, -1, -1):
-                    n_todo = 0
-                    kept = 0
-                    for i in range(n_active):
-                        p = active[i]
-                        top = min(order, n_tail + p)
-                        if k < top and class_count[pair_id[p, k + 1]] > 0:
-                            continue
-                        active[kept] = p
-                        kept += 1
-                        if k <= top and row_of[ctx_id[p, k]] == -2:
-                            row_of[ctx_id[p, k]] = -1
-                            todo[n_todo] = ctx_id[p, k]
-                            n_todo += 1
-                    n_active = kept
-                    for j in range(n_todo):
-                        if j + _PREFETCH_AHEAD < n_todo:
-                            _prefetch_row(slots, t_start, t_capacity, ctx_key[todo[j + _PREFETCH_AHEAD]])
-                        row_of[todo[j]] = _find_row(slots, t_start, t_capacity, ctx_key[todo[j]])
-                    n_todo = 0
-                    for i in range(n_active):
-                        p = active[i]
-                        if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
-                            class_count[pair_id[p, k]] = 0
-                            todo[n_todo] = pair_id[p, k]
-                            n_todo += 1
-                    for j in range(n_todo):
-                        i = todo[j]
-                        if j + _PREFETCH_AHEAD < n_todo:
-                            ahead = todo[j + _PREFETCH_AHEAD]
-                            if nested and k < order and row_of[ahead] == -2:
-                                _prefetch_row(slots, t_start, t_capacity, ctx_key[ahead])
+            for b in range(n_block):
+                q = block_first + b
+                start = query_starts[q]
+                length = query_starts[q + 1] - start
+                query = queries[start:start + length]
+                row_start = start - query_starts[block_first]
+                ctx_id = all_ctx_id[row_start:row_start + length]
+                pair_id = all_pair_id[row_start:row_start + length]
+                ctx_key, size_of, shorter, pair_ctx, pair_sym = (
+                    all_ctx_key[id_starts[b]:], all_size_of[id_starts[b]:], all_shorter[id_starts[b]:],
+                    all_pair_ctx[id_starts[b]:], all_pair_sym[id_starts[b]:])
+                map_key = all_map_key[map_starts[b]:map_starts[b + 1]]
+                map_id = all_map_id[map_starts[b]:map_starts[b + 1]]
+                # Strings reaching into the class text get ids of this class, undone after it.
+                n_ids_c, n_undo = _string_ids(-1, min(order, n_tail), query, tail, prev, prev, map_key, map_id,
+                                              ctx_key, size_of, shorter, pair_ctx, pair_sym, n_shared_of[b], undo, 0)
+                ends_tail[:] = -1
+                ends_tail[1:min(order, n_tail) + 1] = prev[1:min(order, n_tail) + 1]
+                for p in range(min(order, length)):
+                    n_ids_c, n_undo = _string_ids(p, min(order + 1, n_tail + p + 1), query, tail, prev, cur, map_key,
+                                                  map_id, ctx_key, size_of, shorter, pair_ctx, pair_sym, n_ids_c, undo,
+                                                  n_undo)
+                    for k in range(p + 1, min(order, n_tail + p) + 1):
+                        ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
+                    prev[:] = cur
+                # The class answers the coder can need, looked up in independent passes (the
+                # processor overlaps their cache misses): contexts, then pairs.
+                nested = not update_exclusion and frozen[c] == 0
+                if t_capacity < _PRUNE_SLOTS or not (update_exclusion or frozen[c] == 0):
+                    for i in range(n_ids_c):
+                        if i + _PREFETCH_AHEAD < n_ids_c and size_of[i + _PREFETCH_AHEAD] <= order:
+                            _prefetch_row(slots, t_start, t_capacity, ctx_key[i + _PREFETCH_AHEAD])
+                        if size_of[i] <= order:
+                            if i > 0 and frozen[c] == 0 and row_of[shorter[i]] < 0:
+                                row_of[i] = -1
                             else:
-                                _prefetch_pairs(slots, pairs, p_start, row_of[pair_ctx[ahead]])
-                        if nested and k < order:
-                            if row_of[i] == -2:
                                 row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
-                            class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
+                    for i in range(n_ids_c):
+                        ahead = i + _PREFETCH_AHEAD
+                        if ahead < n_ids_c and pair_ctx[ahead] >= 0 and not (nested and size_of[ahead] <= order):
+                            _prefetch_pairs(slots, pairs, p_start, row_of[pair_ctx[ahead]])
+                        if pair_ctx[i] >= 0:
+                            if nested and size_of[i] <= order:
+                                class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
+                            else:
+                                class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+                else:
+                    # A large table, order by order from the top: a position whose symbol the
+                    # class has seen at order k is coded at k or above, so its lower orders are
+                    # not looked up. Its pairs there are known to be seen (class_count -1: seen,
+                    # count not needed) as the class's symbol sets are nested (full updates, no
+                    # pair left out by the memory budget); update exclusion updates only the
+                    # visited orders.
+                    row_of[:n_ids_c] = -2
+                    class_count[:n_ids_c] = -1
+                    n_active = length
+                    for p in range(length):
+                        active[p] = p
+                    for k in range(order, -1, -1):
+                        n_todo = 0
+                        kept = 0
+                        for i in range(n_active):
+                            p = active[i]
+                            top = min(order, n_tail + p)
+                            if k < top and class_count[pair_id[p, k + 1]] > 0:
+                                continue
+                            active[kept] = p
+                            kept += 1
+                            if k <= top and row_of[ctx_id[p, k]] == -2:
+                                row_of[ctx_id[p, k]] = -1
+                                todo[n_todo] = ctx_id[p, k]
+                                n_todo += 1
+                        n_active = kept
+                        for j in range(n_todo):
+                            if j + _PREFETCH_AHEAD < n_todo:
+                                _prefetch_row(slots, t_start, t_capacity, ctx_key[todo[j + _PREFETCH_AHEAD]])
+                            row_of[todo[j]] = _find_row(slots, t_start, t_capacity, ctx_key[todo[j]])
+                        n_todo = 0
+                        for i in range(n_active):
+                            p = active[i]
+                            if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
+                                class_count[pair_id[p, k]] = 0
+                                todo[n_todo] = pair_id[p, k]
+                                n_todo += 1
+                        for j in range(n_todo):
+                            i = todo[j]
+                            if j + _PREFETCH_AHEAD < n_todo:
+                                ahead = todo[j + _PREFETCH_AHEAD]
+                                if nested and k < order and row_of[ahead] == -2:
+                                    _prefetch_row(slots, t_start, t_capacity, ctx_key[ahead])
+                                else:
+                                    _prefetch_pairs(slots, pairs, p_start, row_of[pair_ctx[ahead]])
+                            if nested and k < order:
+                                if row_of[i] == -2:
+                                    row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
+                                class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
+                            else:
+                                class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+                q_total[:n_ids_c] = 0
+                q_new[:n_ids_c] = 0
+                q_head[:n_ids_c] = -1
+                q_count[:n_ids_c] = 0
+                # The probabilities are multiplied and the product's exponent moved to
+                # ``exponent`` when it gets small: one log2 per query and class, not per symbol.
+                product = 1.0
+                exponent = 0
+                for p in range(length):
+                    top = min(order, n_tail + p)
+                    stamp += 1
+                    if stamp == 2**31 - 1:
+                        excluded[:] = 0
+                        stamp = 1
+                    n_excluded = 0
+                    found = -1
+                    for k in range(top, -1, -1):
+                        cid = ctx_id[p, k]
+                        row = row_of[cid]
+                        total = q_total[cid] + (slots[row, 3] if row >= 0 else 0)
+                        if total == 0:
+                            continue
+                        distinct = q_new[cid] + (slots[row, 2] if row >= 0 else 0)
+                        if n_excluded > 0:
+                            if row >= 0 and slots[row, 2] < _WALK * n_excluded:
+                                # A walk of the context's symbols costs less than a search for each excluded one.
+                                first = p_start + slots[row, 1]
+                                for j in range(first, first + slots[row, 2]):
+                                    if excluded[pairs[j] >> 32] == stamp and pairs[j] & _LOW > 0:
+                                        total -= pairs[j] & _LOW
+                                        distinct -= 1
+                            elif row >= 0:
+                                for j in range(n_excluded):
+                                    seen = _class_count(slots, pairs, p_start, row, ex_list[j])
+                                    if seen > 0:
+                                        total -= seen
+                                        distinct -= 1
+                            e = q_head[cid]
+                            while e >= 0:
+                                if excluded[pair_sym[e]] == stamp:
+                                    total -= q_count[e]
+                                    if class_count[e] == 0:
+                                        distinct -= 1
+                                e = q_next[e]
+                            if distinct == 0:
+                                continue  # every symbol of the context is excluded: nothing to code here
+                        pid = pair_id[p, k]
+                        count = q_count[pid] + class_count[pid]
+                        if count > 0:
+                            if escape_d:
+                                product *= (2.0 * count - 1.0) / (2.0 * total)
+                            else:
+                                product *= count / (total + distinct)
+                            found = k
+                            break
+                        if escape_d:
+                            product *= distinct / (2.0 * total)
                         else:
-                            class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
-            q_total[:n_ids_c] = 0
-            q_new[:n_ids_c] = 0
-            q_head[:n_ids_c] = -1
-            q_count[:n_ids_c] = 0
-            # The probabilities are multiplied and the product's exponent moved to
-            # ``exponent`` when it gets small: one log2 per query and class, not per symbol.
-            product = 1.0
-            exponent = 0
-            for p in range(length):
-                top = min(order, n_tail + p)
-                stamp += 1
-                if stamp == 2**31 - 1:
-                    excluded[:] = 0
-                    stamp = 1
-                n_excluded = 0
-                found = -1
-                for k in range(top, -1, -1):
-                    cid = ctx_id[p, k]
-                    row = row_of[cid]
-                    total = q_total[cid] + (slots[row, 3] if row >= 0 else 0)
-                    if total == 0:
-                        continue
-                    distinct = q_new[cid] + (slots[row, 2] if row >= 0 else 0)
-                    if n_excluded > 0:
-                        if row >= 0 and slots[row, 2] < _WALK * n_excluded:
-                            # A walk of the context's symbols costs less than a search for each excluded one.
+                            product *= distinct / (total + distinct)
+                        if k == 0:
+                            # Only order -1 is left: it needs the number of excluded symbols, not
+                            # which they are (a token model's order 0 holds its whole vocabulary).
+                            n_excluded += distinct
+                            continue
+                        if row >= 0:
                             first = p_start + slots[row, 1]
                             for j in range(first, first + slots[row, 2]):
-                                if excluded[pairs[j] >> 32] == stamp and pairs[j] & _LOW > 0:
-                                    total -= pairs[j] & _LOW
-                                    distinct -= 1
-                        elif row >= 0:
-                            for j in range(n_excluded):
-                                seen = _class_count(slots, pairs, p_start, row, ex_list[j])
-                                if seen > 0:
-                                    total -= seen
-                                    distinct -= 1
+                                s = pairs[j] >> 32
+                                if excluded[s] != stamp:
+                                    excluded[s] = stamp
+                                    ex_list[n_excluded] = s
+                                    n_excluded += 1
                         e = q_head[cid]
                         while e >= 0:
-                            if excluded[pair_sym[e]] == stamp:
-                                total -= q_count[e]
-                                if class_count[e] == 0:
-                                    distinct -= 1
-                            e = q_next[e]
-                        if distinct == 0:
-                            continue  # every symbol of the context is excluded: nothing to code here
-                    pid = pair_id[p, k]
-                    count = q_count[pid] + class_count[pid]
-                    if count > 0:
-                        if escape_d:
-                            product *= (2.0 * count - 1.0) / (2.0 * total)
-                        else:
-                            product *= count / (total + distinct)
-                        found = k
-                        break
-                    if escape_d:
-                        product *= distinct / (2.0 * total)
-                    else:
-                        product *= distinct / (total + distinct)
-                    if k == 0:
-                        # Only order -1 is left: it needs the number of excluded symbols, not
-                        # which they are (a token model's order 0 holds its whole vocabulary).
-                        n_excluded += distinct
-                        continue
-                    if row >= 0:
-                        first = p_start + slots[row, 1]
-                        for j in range(first, first + slots[row, 2]):
-                            s = pairs[j] >> 32
+                            s = pair_sym[e]
                             if excluded[s] != stamp:
                                 excluded[s] = stamp
                                 ex_list[n_excluded] = s
                                 n_excluded += 1
-                    e = q_head[cid]
-                    while e >= 0:
-                        s = pair_sym[e]
-                        if excluded[s] != stamp:
-                            excluded[s] = stamp
-                            ex_list[n_excluded] = s
-                            n_excluded += 1
-                        e = q_next[e]
-                if found < 0:
-                    product /= alphabet - n_excluded
-                if product < 1e-250:
-                    mantissa, shift = math.frexp(product)
-                    product = mantissa
-                    exponent += shift
-                # Learn the symbol in the contexts of the position: all (full updates), or
-                # those the coder visited, where it was coded or escaped (update exclusion).
-                for k in range(max(found, 0) if update_exclusion else 0, top + 1):
-                    cid = ctx_id[p, k]
-                    pid = pair_id[p, k]
-                    q_total[cid] += 1
-                    if q_count[pid] == 0:
-                        q_next[pid] = q_head[cid]
-                        q_head[cid] = pid
-                        if class_count[pid] == 0:
-                            q_new[cid] += 1
-                    q_count[pid] += 1
-            bits[q, c] = -(math.log2(product) + exponent)
-            for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
-                map_key[undo[j]] = -1
+                            e = q_next[e]
+                    if found < 0:
+                        product /= alphabet - n_excluded
+                    if product < 1e-250:
+                        mantissa, shift = math.frexp(product)
+                        product = mantissa
+                        exponent += shift
+                    # Learn the symbol in the contexts of the position: all (full updates), or
+                    # those the coder visited, where it was coded or escaped (update exclusion).
+                    for k in range(max(found, 0) if update_exclusion else 0, top + 1):
+                        cid = ctx_id[p, k]
+                        pid = pair_id[p, k]
+                        q_total[cid] += 1
+                        if q_count[pid] == 0:
+                            q_next[pid] = q_head[cid]
+                            q_head[cid] = pid
+                            if class_count[pid] == 0:
+                                q_new[cid] += 1
+                        q_count[pid] += 1
+                bits[q, c] = -(math.log2(product) + exponent)
+                for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
+                    map_key[undo[j]] = -1
+        block_first = block_last
 
 
 def needs_compiling() -> bool:

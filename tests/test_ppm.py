@@ -16,7 +16,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from npc._ppm_kernel import _PRUNE_SLOTS
+from npc._ppm_kernel import _BLOCK_CLASSES, _BLOCK_SYMBOLS, _PRUNE_SLOTS
 from npc.ppm import PPMClassifier
 from tests.data.make_ppm_code_lengths import CASES as PINNED_CASES
 from tests.data.make_ppm_code_lengths import PATH as PINNED_PATH
@@ -184,6 +184,21 @@ def test_pinned_cases_take_every_look_up_path(pinned_inputs):
     for case in ("order3_C_full_max_memory", "order3_D_exclusion_max_memory"):
         sizes, frozen = tables(case)
         assert (sizes >= _PRUNE_SLOTS).all() and frozen.all()
+
+
+@pytest.mark.parametrize("params", [{"order": 3}, {"order": 2, "escape": "D", "update_exclusion": True},
+                                    {"order": 3, "max_memory": 20_000}])
+def test_many_classes_code_blocks_of_queries_as_one_query_at_a_time(params, pinned_inputs):
+    # With _BLOCK_CLASSES classes or more, the kernel prepares blocks of queries and codes
+    # them class by class; a query alone is a block of one.
+    texts, _, queries = pinned_inputs
+    labels = [i % _BLOCK_CLASSES for i in range(len(texts))]
+    long_queries = [" ".join(queries[i:i + 4]) for i in range(0, len(queries), 2)]
+    assert sum(len(query.encode()) for query in long_queries) > 2 * _BLOCK_SYMBOLS
+    model = PPMClassifier(**params).fit(texts, labels)
+    assert model.truncated_.any() == ("max_memory" in params)
+    alone = np.vstack([model.code_lengths([query]) for query in long_queries])
+    np.testing.assert_array_equal(model.code_lengths(long_queries), alone)
 
 
 def test_predicts_and_probabilities_follow_code_lengths():
