@@ -6,7 +6,9 @@ Sections (PPMClassifier defaults: order 3, escape C, full updates):
   on the full training split and ``--queries`` test rows spread evenly over the test
   split; each query is coded alone (``code_lengths([text])``) ``--repeats`` times after a
   warm-up and its time is the median (this process's CPU time); the table gives the
-  median and mean over queries. Beside it, pyppmd (``pyppmd.compress(query,
+  median and mean over queries, and the time per query of all of them in one call (as
+  ``predict`` codes them: with many classes, in blocks, class by class), the median of
+  ``--repeats`` calls. Beside it, pyppmd (``pyppmd.compress(query,
   max_order=3)``, one call per query, also the median of the repeats), and the ratio of
   throughputs in query bytes x classes per second: PPMClassifier codes each query under
   every class; pyppmd's throughput is the query bytes it compresses per second, as if it
@@ -70,7 +72,13 @@ for query in queries:
         model.code_lengths([query])
         runs.append(time.process_time() - started)
     seconds.append(sorted(runs)[len(runs) // 2])
-print(json.dumps({"rows": rows.tolist(), "seconds": seconds, "classes": len(model.classes_), "npc": npc.__file__}))
+batch = []
+for _ in range(repeats):
+    started = time.process_time()
+    model.code_lengths(queries)
+    batch.append(time.process_time() - started)
+print(json.dumps({"rows": rows.tolist(), "seconds": seconds, "batch_seconds": sorted(batch)[len(batch) // 2],
+                  "classes": len(model.classes_), "npc": npc.__file__}))
 """
 
 _FIT = """
@@ -137,7 +145,10 @@ def predict_section(name: str, n: int, repeats: int, before: str | None) -> dict
               "ms_median": 1000 * statistics.median(ours["seconds"]),
               "ms_mean": 1000 * statistics.fmean(ours["seconds"]),
               "pyppmd_ms_median_per_class": 1000 * statistics.median(ppmd),
-              "throughput_ratio_to_pyppmd": (n_bytes * ours["classes"] / sum(ours["seconds"])) / (n_bytes / sum(ppmd))}
+              "ms_batch": 1000 * ours["batch_seconds"] / len(queries),
+              "throughput_ratio_to_pyppmd": (n_bytes * ours["classes"] / sum(ours["seconds"])) / (n_bytes / sum(ppmd)),
+              "batch_throughput_ratio_to_pyppmd": (n_bytes * ours["classes"] / ours["batch_seconds"])
+              / (n_bytes / sum(ppmd))}
     if before:
         with tempfile.TemporaryDirectory() as folder:
             old = json.loads(_python(_TIME_PREDICTIONS, name, n, repeats, pythonpath=_export(before, folder)))
@@ -145,6 +156,7 @@ def predict_section(name: str, n: int, repeats: int, before: str | None) -> dict
                 raise RuntimeError(f"the timing of {before} imported {old['npc']}, not that commit's npc")
         result["before_ms_median"] = 1000 * statistics.median(old["seconds"])
         result["before_ms_mean"] = 1000 * statistics.fmean(old["seconds"])
+        result["before_ms_batch"] = 1000 * old["batch_seconds"] / len(queries)
     return result
 
 
@@ -205,15 +217,20 @@ def to_markdown(result: dict) -> str:
     lines = ["# PPMClassifier speed", "",
              (f"{result['seconds']} s with the data sets of `NPC_DATA_DIR`; pyppmd {result['versions']['pyppmd']}; "
               f"load average {result['load_average_at_end']} at the end (at the start: below)."), "",
-             "## Prediction (one core, warm kernel; CPU ms per query, median of repeats)", "",
-             "| data set | rows | classes | ms median | ms mean |"
-             + (f" before ({before}) median | mean |" if before else "")
-             + " pyppmd ms per class | throughput / pyppmd's |",
-             "| --- | --- | --- | --- | --- |" + (" --- | --- |" if before else "") + " --- | --- |"]
+             "## Prediction (one core, warm kernel; CPU ms per prediction, median of repeats)", "",
+             ("Each query alone (`code_lengths([text])`: median and mean over the queries), and all of them in "
+              "one call (`code_lengths(texts)`, as `predict` does: its time over the rows). Throughput against "
+              "pyppmd's: query bytes x classes per second, queries alone and in one call."), "",
+             "| data set | rows | classes | alone: median | mean | in one call |"
+             + (f" before ({before}): median | mean | in one call |" if before else "")
+             + " pyppmd ms per class | throughput / pyppmd's: alone | in one call |",
+             "| --- | --- | --- | --- | --- | --- |" + (" --- | --- | --- |" if before else "") + " --- | --- | --- |"]
     for name, r in result["predict"].items():
-        old = f" {r['before_ms_median']:.2f} | {r['before_ms_mean']:.2f} |" if before else ""
-        lines.append(f"| {name} | {r['rows']} | {r['classes']} | {r['ms_median']:.2f} | {r['ms_mean']:.2f} |{old} "
-                     f"{r['pyppmd_ms_median_per_class']:.3f} | {r['throughput_ratio_to_pyppmd']:.2f} |")
+        old = (f" {r['before_ms_median']:.2f} | {r['before_ms_mean']:.2f} | {r['before_ms_batch']:.2f} |"
+               if before else "")
+        lines.append(f"| {name} | {r['rows']} | {r['classes']} | {r['ms_median']:.2f} | {r['ms_mean']:.2f} | "
+                     f"{r['ms_batch']:.2f} |{old} {r['pyppmd_ms_median_per_class']:.3f} | "
+                     f"{r['throughput_ratio_to_pyppmd']:.2f} | {r['batch_throughput_ratio_to_pyppmd']:.2f} |")
     w, f, c = result["workers"], result["fit"], result["compile"]
     lines += ["", f"## Workers: predict of {w['rows']} R52 test texts (wall seconds, median)", "",
               *(f"- {name}: 1 worker {m['seconds_1_worker']:.2f} s, 2 workers {m['seconds_2_workers']:.2f} s: "
