@@ -22,13 +22,18 @@ the order-``k`` context of the next position and the pair (order ``k - 1`` conte
 symbol) of its own position. The counts a query adds while it is coded, and each class's
 answers for its contexts and pairs, then live in small arrays indexed by string ids,
 reset per class; only the first ``order`` positions, whose contexts reach into the class
-text, get strings per class. A class's answers are looked up before coding, in
-independent passes (the processor overlaps their cache misses): in a small table (fewer
-than ``_PRUNE_SLOTS`` slots, in cache) every context, then every pair; in a large one
-order by order from the top, skipping the lower orders of the positions whose symbol the
-class has at a higher order (the coder stops there). The counts of excluded symbols in a
-context come from one walk of its symbols or a binary search each, whichever is shorter.
-Probabilities are multiplied, with one ``log2`` per query and class.
+text, get strings per class. With ``_BLOCK_CLASSES`` classes or more, queries are prepared
+in blocks and each block is coded class by class, so that a class's table is read for
+every query of the block while it is in cache; with fewer, a query's preparation is what
+stays in cache, and queries are coded one at a time. A class's answers are looked up
+before coding, in independent passes (the processor overlaps their cache misses, and each
+look-up prefetches the one ``_PREFETCH_AHEAD`` places on): in a small table (fewer than
+``_PRUNE_SLOTS`` slots, in cache) every context, then every pair; in a large one order by
+order from the top, skipping the lower orders of the positions whose symbol the class has
+at a higher order (the coder stops there). Under full updates a pair of at most ``order``
+symbols is counted from its string's row as a context. The counts of excluded symbols in
+a context come from one walk of its symbols or a binary search each, whichever is
+shorter. Probabilities are multiplied, with one ``log2`` per query and class.
 
 Where the time went (order 3, full updates, 300 test rows spread over each test split;
 busy machine, same process, timing variants of the kernel that skip a part). The
@@ -38,19 +43,24 @@ and exclusions about 35%, the query's own updates 18%; on 20News the look-ups 58
 position and order in an id map sized for the worst case, 786 KB for a 1,300-byte
 review). The trie made preparing 4-5x faster (IMDb 1.9x overall); the top-down look-ups
 gave 1.12-1.17x on 20News, Ohsumed and IMDb (there 91-99% of the symbols are found at
-order 3), the walk 1.05-1.1x. Against the previous kernel: R8 1.46x, R52 1.21x, Ohsumed
-1.34x, 20News 1.22x, IMDb 2.21x. Left: on R52, 47 of the 52 tables are small and their
-work is the binary searches of the pairs (a second, warm pass of them adds a quarter of
-the time: instructions, not misses) and coding their frequent escapes (marking excluded
-symbols, summing their counts); on 20News the order-3 look-ups miss to memory. Tried and
-dropped: an index of all classes' contexts and pairs grouped by context (one probe per
-query string for all classes): 1.05-1.1x on R8, R52 and Ohsumed, none on 20News, 0.65x
-on IMDb, an index as large as the model, and the exclusions then miss in the class
-tables; inlining the helpers, touching the slots to look up in a first pass (both within
-5%); branch-free or scan-ended binary searches, skipping contexts whose suffix a small
-table lacks (slower). What it would take: the classes coded side by side, position by
-position, with the query's own counts (the same for every class under full updates)
-kept once.
+order 3), the walk 1.05-1.1x. Then, in one call over the 300 rows: prefetching 1.25-1.3x
+on 20News (a probe's loop ends on the data, so the processor does not run ahead of it by
+itself), nothing on R52 (its 14 MB model is in the last-level cache); blocks of queries
+1.2x on R52 and 20News, 1.09x on Ohsumed, and 0.8x on R8 and IMDb (hence the class
+threshold); pair counts from context rows 1.03-1.04x. Left, per position and class: on
+R52 0.26 escapes, and for exclusions about 2.9 class symbols walked, 1.1 marked and 1.5
+query symbols checked (a third of the time); on 20News 0.08 escapes, but 27 symbols walked
+per exclusion; the query's own updates about a fifth. Tried and dropped: an index of all
+classes' contexts and pairs grouped by context (one probe per query string for all
+classes): 1.05-1.1x on R8, R52 and Ohsumed, none on 20News, 0.65x on IMDb, an index as
+large as the model; inlining the helpers, touching the slots to look up in a first pass,
+copying each context's class total and symbol count next to the query's, another walk
+threshold, a lower top-down threshold (all within 5% or slower); branch-free or
+scan-ended binary searches, skipping the contexts or pairs whose shorter suffix a small
+table lacks (none or slower). What it would take: the classes coded side by side,
+position by position, with the query's own updates (the same for every class under full
+updates) done once; per-class state for every query string then outgrows the cache on
+R52 and 20News, so the gain is uncertain.
 """
 
 from __future__ import annotations
@@ -169,7 +179,7 @@ def _count_as_context(slots, row, ends_tail, size, string):
 
 
 @_helper
-def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, size_of, shorter, pair_ctx, pair_sym,
+def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym,
                 n_ids, undo, n_undo):
     """Ids of the strings ending at query position ``e`` (-1: the class tail's last symbol) of
     lengths 0..``lengths`` into ``cur``, with the ids of those ending at ``e - 1`` in ``prev``.
@@ -194,7 +204,6 @@ def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, si
             map_key[slot], map_id[slot] = key, n_ids
             ctx_key[n_ids] = _extend(ctx_key[cur[j - 1]], symbol, j)
             size_of[n_ids] = j
-            shorter[n_ids] = cur[j - 1]
             pair_ctx[n_ids] = -1
             n_ids += 1
             if undo.shape[0] > 0:
@@ -230,6 +239,18 @@ def _block_sizes(query_starts, first, last, order):
         id_starts[b + 1] = id_starts[b] + bound
         map_starts[b + 1] = map_starts[b] + size
     return id_starts, map_starts
+
+
+@_helper
+def _query_arrays(queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id, all_ctx_key,
+                  all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id):
+    """Query ``b`` of the block from ``block_first`` and its parts of the block's preparation arrays."""
+    start = query_starts[block_first + b]
+    end = query_starts[block_first + b + 1]
+    rows = slice(start - query_starts[block_first], end - query_starts[block_first])
+    ids, map_slots = slice(id_starts[b], id_starts[b + 1]), slice(map_starts[b], map_starts[b + 1])
+    return (queries[start:end], all_ctx_id[rows], all_pair_id[rows], all_ctx_key[ids], all_size_of[ids],
+            all_pair_ctx[ids], all_pair_sym[ids], all_map_key[map_slots], all_map_id[map_slots])
 
 
 @_jit
@@ -276,7 +297,6 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     all_pair_sym = np.zeros(ids_needed, dtype=np.int32)
     all_pair_ctx = np.zeros(ids_needed, dtype=np.int32)
     all_size_of = np.zeros(ids_needed, dtype=np.int32)
-    all_shorter = np.zeros(ids_needed, dtype=np.int32)
     all_ctx_key = np.zeros(ids_needed, dtype=np.uint64)
     # Per class: its table slot of each query context, its count of each pair, and what
     # the query added (totals, new symbols, counts, and each context's list of pairs).
@@ -297,23 +317,16 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
         all_map_key[:map_starts[n_block]] = -1
         n_shared_of = np.zeros(n_block, dtype=np.int64)
         for b in range(n_block):
-            start = query_starts[block_first + b]
-            length = query_starts[block_first + b + 1] - start
-            query = queries[start:start + length]
-            row_start = start - query_starts[block_first]
-            ctx_id = all_ctx_id[row_start:row_start + length]
-            pair_id = all_pair_id[row_start:row_start + length]
-            ctx_key, size_of, shorter, pair_ctx, pair_sym = (
-                all_ctx_key[id_starts[b]:], all_size_of[id_starts[b]:], all_shorter[id_starts[b]:],
-                all_pair_ctx[id_starts[b]:], all_pair_sym[id_starts[b]:])
+            query, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, map_key, map_id = _query_arrays(
+                queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id, all_ctx_key,
+                all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id)
+            length = query.shape[0]
             ctx_key[0], pair_ctx[0] = SEED, -1  # the empty string: the order-0 context
             n_shared = 1
             prev[0] = 0
             for p in range(length):
-                n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur,
-                                          all_map_key[map_starts[b]:map_starts[b + 1]],
-                                          all_map_id[map_starts[b]:map_starts[b + 1]], ctx_key, size_of, shorter,
-                                          pair_ctx, pair_sym, n_shared, no_undo, 0)
+                n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur, map_key, map_id, ctx_key,
+                                          size_of, pair_ctx, pair_sym, n_shared, no_undo, 0)
                 for k in range(min(order, p) + 1):
                     ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
                 prev[:] = cur
@@ -326,25 +339,18 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
             n_tail = tail.shape[0]
             for b in range(n_block):
                 q = block_first + b
-                start = query_starts[q]
-                length = query_starts[q + 1] - start
-                query = queries[start:start + length]
-                row_start = start - query_starts[block_first]
-                ctx_id = all_ctx_id[row_start:row_start + length]
-                pair_id = all_pair_id[row_start:row_start + length]
-                ctx_key, size_of, shorter, pair_ctx, pair_sym = (
-                    all_ctx_key[id_starts[b]:], all_size_of[id_starts[b]:], all_shorter[id_starts[b]:],
-                    all_pair_ctx[id_starts[b]:], all_pair_sym[id_starts[b]:])
-                map_key = all_map_key[map_starts[b]:map_starts[b + 1]]
-                map_id = all_map_id[map_starts[b]:map_starts[b + 1]]
+                query, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, map_key, map_id = _query_arrays(
+                    queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id,
+                    all_ctx_key, all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id)
+                length = query.shape[0]
                 # Strings reaching into the class text get ids of this class, undone after it.
                 n_ids_c, n_undo = _string_ids(-1, min(order, n_tail), query, tail, prev, prev, map_key, map_id,
-                                              ctx_key, size_of, shorter, pair_ctx, pair_sym, n_shared_of[b], undo, 0)
+                                              ctx_key, size_of, pair_ctx, pair_sym, n_shared_of[b], undo, 0)
                 ends_tail[:] = -1
                 ends_tail[1:min(order, n_tail) + 1] = prev[1:min(order, n_tail) + 1]
                 for p in range(min(order, length)):
                     n_ids_c, n_undo = _string_ids(p, min(order + 1, n_tail + p + 1), query, tail, prev, cur, map_key,
-                                                  map_id, ctx_key, size_of, shorter, pair_ctx, pair_sym, n_ids_c, undo,
+                                                  map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids_c, undo,
                                                   n_undo)
                     for k in range(p + 1, min(order, n_tail + p) + 1):
                         ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
@@ -357,10 +363,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                         if i + _PREFETCH_AHEAD < n_ids_c and size_of[i + _PREFETCH_AHEAD] <= order:
                             _prefetch_row(slots, t_start, t_capacity, ctx_key[i + _PREFETCH_AHEAD])
                         if size_of[i] <= order:
-                            if i > 0 and frozen[c] == 0 and row_of[shorter[i]] < 0:
-                                row_of[i] = -1
-                            else:
-                                row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
+                            row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
                     for i in range(n_ids_c):
                         ahead = i + _PREFETCH_AHEAD
                         if ahead < n_ids_c and pair_ctx[ahead] >= 0 and not (nested and size_of[ahead] <= order):
