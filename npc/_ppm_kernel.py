@@ -94,7 +94,7 @@ _helper = numba.njit(cache=True)  # compiled once each, not inlined: a shorter f
 def _prefetch(typingctx, array, index):
     """Ask the processor to bring the cache line of ``array[index]`` (first row element of a
     2-D array) while the look-ups before it run: a probe's loop ends on the data, so the
-    processor does not run far ahead of it by itself (1.8x on look-ups missing to memory)."""
+    processor does not run far ahead of it by itself."""
 
     def codegen(context, builder, signature, args):
         array_type = signature.args[0]
@@ -179,8 +179,8 @@ def _count_as_context(slots, row, ends_tail, size, string):
 
 
 @_helper
-def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym,
-                n_ids, undo, n_undo):
+def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids,
+                undo, n_undo):
     """Ids of the strings ending at query position ``e`` (-1: the class tail's last symbol) of
     lengths 0..``lengths`` into ``cur``, with the ids of those ending at ``e - 1`` in ``prev``.
 
