@@ -88,6 +88,7 @@ _PREFETCH_AHEAD = 16  # look-ups in flight: the slot of the look-up this many pl
 
 _jit = numba.njit(cache=True, nogil=True)
 _helper = numba.njit(cache=True)  # compiled once each, not inlined: a shorter first compile
+_part = numba.njit(inline="always")  # a stage of code_lengths, compiled into it: no longer first compile
 
 
 @intrinsic
@@ -216,7 +217,7 @@ def _string_ids(e, lengths, query, tail, prev, cur, map_key, map_id, ctx_key, si
     return n_ids, n_undo
 
 
-@_helper
+@_part
 def _block_end(query_starts, first, last, limit):
     """End of the block of queries from ``first``: as many as fit ``limit`` symbols, at least one."""
     end = first + 1
@@ -225,7 +226,7 @@ def _block_end(query_starts, first, last, limit):
     return end
 
 
-@_helper
+@_part
 def _block_sizes(query_starts, first, last, order):
     """Where each query of a block starts in the block's string arrays and in its string maps."""
     id_starts = np.zeros(last - first + 1, dtype=np.int64)
@@ -241,7 +242,7 @@ def _block_sizes(query_starts, first, last, order):
     return id_starts, map_starts
 
 
-@_helper
+@_part
 def _query_arrays(queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id, all_ctx_key,
                   all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id):
     """Query ``b`` of the block from ``block_first`` and its parts of the block's preparation arrays."""
@@ -251,6 +252,227 @@ def _query_arrays(queries, query_starts, block_first, b, id_starts, map_starts, 
     ids, map_slots = slice(id_starts[b], id_starts[b + 1]), slice(map_starts[b], map_starts[b + 1])
     return (queries[start:end], all_ctx_id[rows], all_pair_id[rows], all_ctx_key[ids], all_size_of[ids],
             all_pair_ctx[ids], all_pair_sym[ids], all_map_key[map_slots], all_map_id[map_slots])
+
+
+@_part
+def _prepare(query, order, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym, ctx_id, pair_id,
+             no_undo):
+    """The strings of ``query`` (see ``_string_ids``), shared by the classes: fills the
+    string arrays and each position's context and pair ids; returns the number of strings."""
+    ctx_key[0], pair_ctx[0] = SEED, -1  # the empty string: the order-0 context
+    n_shared = 1
+    prev[0] = 0
+    for p in range(query.shape[0]):
+        n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur, map_key, map_id, ctx_key,
+                                  size_of, pair_ctx, pair_sym, n_shared, no_undo, 0)
+        for k in range(min(order, p) + 1):
+            ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
+        for j in range(order + 2):
+            prev[j] = cur[j]
+    return n_shared
+
+
+@_part
+def _class_strings(query, tail, order, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym, ctx_id,
+                   pair_id, n_shared, undo, ends_tail):
+    """The strings of the first positions that reach into the class text ``tail``, as ids
+    after ``n_shared`` (the map slots they fill go to ``undo``), and in ``ends_tail`` the ids
+    of the strings that end the class text. Returns the number of ids and of undo slots."""
+    n_tail = tail.shape[0]
+    length = query.shape[0]
+    n_ids_c, n_undo = _string_ids(-1, min(order, n_tail), query, tail, prev, prev, map_key, map_id, ctx_key, size_of,
+                                  pair_ctx, pair_sym, n_shared, undo, 0)
+    for j in range(order + 2):
+        ends_tail[j] = prev[j] if 1 <= j <= min(order, n_tail) else -1
+    for p in range(min(order, length)):
+        n_ids_c, n_undo = _string_ids(p, min(order + 1, n_tail + p + 1), query, tail, prev, cur, map_key, map_id,
+                                      ctx_key, size_of, pair_ctx, pair_sym, n_ids_c, undo, n_undo)
+        for k in range(p + 1, min(order, n_tail + p) + 1):
+            ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
+        for j in range(order + 2):
+            prev[j] = cur[j]
+    return n_ids_c, n_undo
+
+
+@_part
+def _look_up_whole(n_ids_c, size_of, ctx_key, pair_ctx, pair_sym, slots, t_start, t_capacity, pairs, p_start, nested,
+                   order, ends_tail, row_of, class_count):
+    """The class's row of every query context, then its count of every pair."""
+    for i in range(n_ids_c):
+        if i + _PREFETCH_AHEAD < n_ids_c and size_of[i + _PREFETCH_AHEAD] <= order:
+            _prefetch_row(slots, t_start, t_capacity, ctx_key[i + _PREFETCH_AHEAD])
+        if size_of[i] <= order:
+            row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
+    for i in range(n_ids_c):
+        ahead = i + _PREFETCH_AHEAD
+        if ahead < n_ids_c and pair_ctx[ahead] >= 0 and not (nested and size_of[ahead] <= order):
+            _prefetch_pairs(slots, pairs, p_start, row_of[pair_ctx[ahead]])
+        if pair_ctx[i] >= 0:
+            if nested and size_of[i] <= order:
+                class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
+            else:
+                class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+
+
+@_part
+def _look_up_top_down(length, n_tail, order, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, slots, t_start,
+                      t_capacity, pairs, p_start, nested, ends_tail, row_of, class_count, active, todo, n_ids_c):
+    """The class's rows and counts a coder needs, order by order from the top: a
+    position whose symbol the class has seen at order k is coded at k or above, so its lower
+    orders are not looked up. Its pairs there are known to be seen (class_count -1: seen,
+    count not needed) as the class's symbol sets are nested (full updates, no pair left out
+    by the memory budget); update exclusion updates only the visited orders."""
+    row_of[:n_ids_c] = -2
+    class_count[:n_ids_c] = -1
+    n_active = length
+    for p in range(length):
+        active[p] = p
+    for k in range(order, -1, -1):
+        n_todo = 0
+        kept = 0
+        for i in range(n_active):
+            p = active[i]
+            top = min(order, n_tail + p)
+            if k < top and class_count[pair_id[p, k + 1]] > 0:
+                continue
+            active[kept] = p
+            kept += 1
+            if k <= top and row_of[ctx_id[p, k]] == -2:
+                row_of[ctx_id[p, k]] = -1
+                todo[n_todo] = ctx_id[p, k]
+                n_todo += 1
+        n_active = kept
+        for j in range(n_todo):
+            if j + _PREFETCH_AHEAD < n_todo:
+                _prefetch_row(slots, t_start, t_capacity, ctx_key[todo[j + _PREFETCH_AHEAD]])
+            row_of[todo[j]] = _find_row(slots, t_start, t_capacity, ctx_key[todo[j]])
+        n_todo = 0
+        for i in range(n_active):
+            p = active[i]
+            if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
+                class_count[pair_id[p, k]] = 0
+                todo[n_todo] = pair_id[p, k]
+                n_todo += 1
+        for j in range(n_todo):
+            i = todo[j]
+            if j + _PREFETCH_AHEAD < n_todo:
+                ahead = todo[j + _PREFETCH_AHEAD]
+                if nested and k < order and row_of[ahead] == -2:
+                    _prefetch_row(slots, t_start, t_capacity, ctx_key[ahead])
+                else:
+                    _prefetch_pairs(slots, pairs, p_start, row_of[pair_ctx[ahead]])
+            if nested and k < order:
+                if row_of[i] == -2:
+                    row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
+                class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
+            else:
+                class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+
+
+@_part
+def _code(length, n_tail, order, escape_d, update_exclusion, alphabet, ctx_id, pair_id, pair_sym, slots, pairs,
+          p_start, row_of, class_count, q_total, q_new, q_head, q_count, q_next, excluded, ex_list, stamp, n_ids_c):
+    """Code length in bits of the query under the class, learning it as it goes; returns
+    it and the last exclusion stamp used."""
+    q_total[:n_ids_c] = 0
+    q_new[:n_ids_c] = 0
+    q_head[:n_ids_c] = -1
+    q_count[:n_ids_c] = 0
+    # The probabilities are multiplied and the product's exponent moved to
+    # ``exponent`` when it gets small: one log2 per query and class, not per symbol.
+    product = 1.0
+    exponent = 0
+    for p in range(length):
+        top = min(order, n_tail + p)
+        stamp += 1
+        if stamp == 2**31 - 1:
+            excluded[:] = 0
+            stamp = 1
+        n_excluded = 0
+        found = -1
+        for k in range(top, -1, -1):
+            cid = ctx_id[p, k]
+            row = row_of[cid]
+            total = q_total[cid] + (slots[row, 3] if row >= 0 else 0)
+            if total == 0:
+                continue
+            distinct = q_new[cid] + (slots[row, 2] if row >= 0 else 0)
+            if n_excluded > 0:
+                if row >= 0 and slots[row, 2] < _WALK * n_excluded:
+                    # A walk of the context's symbols costs less than a search for each excluded one.
+                    first = p_start + slots[row, 1]
+                    for j in range(first, first + slots[row, 2]):
+                        if excluded[pairs[j] >> 32] == stamp and pairs[j] & _LOW > 0:
+                            total -= pairs[j] & _LOW
+                            distinct -= 1
+                elif row >= 0:
+                    for j in range(n_excluded):
+                        seen = _class_count(slots, pairs, p_start, row, ex_list[j])
+                        if seen > 0:
+                            total -= seen
+                            distinct -= 1
+                e = q_head[cid]
+                while e >= 0:
+                    if excluded[pair_sym[e]] == stamp:
+                        total -= q_count[e]
+                        if class_count[e] == 0:
+                            distinct -= 1
+                    e = q_next[e]
+                if distinct == 0:
+                    continue  # every symbol of the context is excluded: nothing to code here
+            pid = pair_id[p, k]
+            count = q_count[pid] + class_count[pid]
+            if count > 0:
+                if escape_d:
+                    product *= (2.0 * count - 1.0) / (2.0 * total)
+                else:
+                    product *= count / (total + distinct)
+                found = k
+                break
+            if escape_d:
+                product *= distinct / (2.0 * total)
+            else:
+                product *= distinct / (total + distinct)
+            if k == 0:
+                # Only order -1 is left: it needs the number of excluded symbols, not
+                # which they are (a token model's order 0 holds its whole vocabulary).
+                n_excluded += distinct
+                continue
+            if row >= 0:
+                first = p_start + slots[row, 1]
+                for j in range(first, first + slots[row, 2]):
+                    s = pairs[j] >> 32
+                    if excluded[s] != stamp:
+                        excluded[s] = stamp
+                        ex_list[n_excluded] = s
+                        n_excluded += 1
+            e = q_head[cid]
+            while e >= 0:
+                s = pair_sym[e]
+                if excluded[s] != stamp:
+                    excluded[s] = stamp
+                    ex_list[n_excluded] = s
+                    n_excluded += 1
+                e = q_next[e]
+        if found < 0:
+            product /= alphabet - n_excluded
+        if product < 1e-250:
+            mantissa, shift = math.frexp(product)
+            product = mantissa
+            exponent += shift
+        # Learn the symbol in the contexts of the position: all (full updates), or
+        # those the coder visited, where it was coded or escaped (update exclusion).
+        for k in range(max(found, 0) if update_exclusion else 0, top + 1):
+            cid = ctx_id[p, k]
+            pid = pair_id[p, k]
+            q_total[cid] += 1
+            if q_count[pid] == 0:
+                q_next[pid] = q_head[cid]
+                q_head[cid] = pid
+                if class_count[pid] == 0:
+                    q_new[cid] += 1
+            q_count[pid] += 1
+    return -(math.log2(product) + exponent), stamp
 
 
 @_jit
@@ -284,7 +506,8 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
         ids, map_size = _block_sizes(query_starts, block_first, block_last, order)
         ids_needed, map_needed = max(ids_needed, ids[-1]), max(map_needed, map_size[-1])
         rows_needed = max(rows_needed, query_starts[block_last] - query_starts[block_first])
-        most_ids = max(most_ids, np.max(ids[1:] - ids[:-1]))
+        for b in range(block_last - block_first):
+            most_ids = max(most_ids, ids[b + 1] - ids[b])
         block_first = block_last
     for q in range(q_first, q_last):
         longest = max(longest, query_starts[q + 1] - query_starts[q])
@@ -320,210 +543,34 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
             query, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, map_key, map_id = _query_arrays(
                 queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id, all_ctx_key,
                 all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id)
-            length = query.shape[0]
-            ctx_key[0], pair_ctx[0] = SEED, -1  # the empty string: the order-0 context
-            n_shared = 1
-            prev[0] = 0
-            for p in range(length):
-                n_shared, _ = _string_ids(p, min(order + 1, p + 1), query, query, prev, cur, map_key, map_id, ctx_key,
-                                          size_of, pair_ctx, pair_sym, n_shared, no_undo, 0)
-                for k in range(min(order, p) + 1):
-                    ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
-                prev[:] = cur
-            n_shared_of[b] = n_shared
+            n_shared_of[b] = _prepare(query, order, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym,
+                                      ctx_id, pair_id, no_undo)
         for c in range(n_classes):
             t_start = slot_starts[c]
             t_capacity = slot_starts[c + 1] - t_start
             p_start = pair_starts[c]
             tail = tails[tail_starts[c]:tail_starts[c + 1]]
-            n_tail = tail.shape[0]
+            nested = not update_exclusion and frozen[c] == 0
             for b in range(n_block):
                 q = block_first + b
                 query, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, map_key, map_id = _query_arrays(
                     queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id,
                     all_ctx_key, all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id)
-                length = query.shape[0]
-                # Strings reaching into the class text get ids of this class, undone after it.
-                n_ids_c, n_undo = _string_ids(-1, min(order, n_tail), query, tail, prev, prev, map_key, map_id,
-                                              ctx_key, size_of, pair_ctx, pair_sym, n_shared_of[b], undo, 0)
-                ends_tail[:] = -1
-                ends_tail[1:min(order, n_tail) + 1] = prev[1:min(order, n_tail) + 1]
-                for p in range(min(order, length)):
-                    n_ids_c, n_undo = _string_ids(p, min(order + 1, n_tail + p + 1), query, tail, prev, cur, map_key,
-                                                  map_id, ctx_key, size_of, pair_ctx, pair_sym, n_ids_c, undo,
-                                                  n_undo)
-                    for k in range(p + 1, min(order, n_tail + p) + 1):
-                        ctx_id[p, k], pair_id[p, k] = prev[k], cur[k + 1]
-                    prev[:] = cur
+                n_ids_c, n_undo = _class_strings(query, tail, order, prev, cur, map_key, map_id, ctx_key, size_of,
+                                                 pair_ctx, pair_sym, ctx_id, pair_id, n_shared_of[b], undo, ends_tail)
                 # The class answers the coder can need, looked up in independent passes (the
                 # processor overlaps their cache misses): contexts, then pairs.
-                nested = not update_exclusion and frozen[c] == 0
                 if t_capacity < _PRUNE_SLOTS or not (update_exclusion or frozen[c] == 0):
-                    for i in range(n_ids_c):
-                        if i + _PREFETCH_AHEAD < n_ids_c and size_of[i + _PREFETCH_AHEAD] <= order:
-                            _prefetch_row(slots, t_start, t_capacity, ctx_key[i + _PREFETCH_AHEAD])
-                        if size_of[i] <= order:
-                            row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
-                    for i in range(n_ids_c):
-                        ahead = i + _PREFETCH_AHEAD
-                        if ahead < n_ids_c and pair_ctx[ahead] >= 0 and not (nested and size_of[ahead] <= order):
-                            _prefetch_pairs(slots, pairs, p_start, row_of[pair_ctx[ahead]])
-                        if pair_ctx[i] >= 0:
-                            if nested and size_of[i] <= order:
-                                class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
-                            else:
-                                class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
+                    _look_up_whole(n_ids_c, size_of, ctx_key, pair_ctx, pair_sym, slots, t_start, t_capacity, pairs,
+                                   p_start, nested, order, ends_tail, row_of, class_count)
                 else:
-                    # A large table, order by order from the top: a position whose symbol the
-                    # class has seen at order k is coded at k or above, so its lower orders are
-                    # not looked up. Its pairs there are known to be seen (class_count -1: seen,
-                    # count not needed) as the class's symbol sets are nested (full updates, no
-                    # pair left out by the memory budget); update exclusion updates only the
-                    # visited orders.
-                    row_of[:n_ids_c] = -2
-                    class_count[:n_ids_c] = -1
-                    n_active = length
-                    for p in range(length):
-                        active[p] = p
-                    for k in range(order, -1, -1):
-                        n_todo = 0
-                        kept = 0
-                        for i in range(n_active):
-                            p = active[i]
-                            top = min(order, n_tail + p)
-                            if k < top and class_count[pair_id[p, k + 1]] > 0:
-                                continue
-                            active[kept] = p
-                            kept += 1
-                            if k <= top and row_of[ctx_id[p, k]] == -2:
-                                row_of[ctx_id[p, k]] = -1
-                                todo[n_todo] = ctx_id[p, k]
-                                n_todo += 1
-                        n_active = kept
-                        for j in range(n_todo):
-                            if j + _PREFETCH_AHEAD < n_todo:
-                                _prefetch_row(slots, t_start, t_capacity, ctx_key[todo[j + _PREFETCH_AHEAD]])
-                            row_of[todo[j]] = _find_row(slots, t_start, t_capacity, ctx_key[todo[j]])
-                        n_todo = 0
-                        for i in range(n_active):
-                            p = active[i]
-                            if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
-                                class_count[pair_id[p, k]] = 0
-                                todo[n_todo] = pair_id[p, k]
-                                n_todo += 1
-                        for j in range(n_todo):
-                            i = todo[j]
-                            if j + _PREFETCH_AHEAD < n_todo:
-                                ahead = todo[j + _PREFETCH_AHEAD]
-                                if nested and k < order and row_of[ahead] == -2:
-                                    _prefetch_row(slots, t_start, t_capacity, ctx_key[ahead])
-                                else:
-                                    _prefetch_pairs(slots, pairs, p_start, row_of[pair_ctx[ahead]])
-                            if nested and k < order:
-                                if row_of[i] == -2:
-                                    row_of[i] = _find_row(slots, t_start, t_capacity, ctx_key[i])
-                                class_count[i] = _count_as_context(slots, row_of[i], ends_tail, size_of[i], i)
-                            else:
-                                class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
-                q_total[:n_ids_c] = 0
-                q_new[:n_ids_c] = 0
-                q_head[:n_ids_c] = -1
-                q_count[:n_ids_c] = 0
-                # The probabilities are multiplied and the product's exponent moved to
-                # ``exponent`` when it gets small: one log2 per query and class, not per symbol.
-                product = 1.0
-                exponent = 0
-                for p in range(length):
-                    top = min(order, n_tail + p)
-                    stamp += 1
-                    if stamp == 2**31 - 1:
-                        excluded[:] = 0
-                        stamp = 1
-                    n_excluded = 0
-                    found = -1
-                    for k in range(top, -1, -1):
-                        cid = ctx_id[p, k]
-                        row = row_of[cid]
-                        total = q_total[cid] + (slots[row, 3] if row >= 0 else 0)
-                        if total == 0:
-                            continue
-                        distinct = q_new[cid] + (slots[row, 2] if row >= 0 else 0)
-                        if n_excluded > 0:
-                            if row >= 0 and slots[row, 2] < _WALK * n_excluded:
-                                # A walk of the context's symbols costs less than a search for each excluded one.
-                                first = p_start + slots[row, 1]
-                                for j in range(first, first + slots[row, 2]):
-                                    if excluded[pairs[j] >> 32] == stamp and pairs[j] & _LOW > 0:
-                                        total -= pairs[j] & _LOW
-                                        distinct -= 1
-                            elif row >= 0:
-                                for j in range(n_excluded):
-                                    seen = _class_count(slots, pairs, p_start, row, ex_list[j])
-                                    if seen > 0:
-                                        total -= seen
-                                        distinct -= 1
-                            e = q_head[cid]
-                            while e >= 0:
-                                if excluded[pair_sym[e]] == stamp:
-                                    total -= q_count[e]
-                                    if class_count[e] == 0:
-                                        distinct -= 1
-                                e = q_next[e]
-                            if distinct == 0:
-                                continue  # every symbol of the context is excluded: nothing to code here
-                        pid = pair_id[p, k]
-                        count = q_count[pid] + class_count[pid]
-                        if count > 0:
-                            if escape_d:
-                                product *= (2.0 * count - 1.0) / (2.0 * total)
-                            else:
-                                product *= count / (total + distinct)
-                            found = k
-                            break
-                        if escape_d:
-                            product *= distinct / (2.0 * total)
-                        else:
-                            product *= distinct / (total + distinct)
-                        if k == 0:
-                            # Only order -1 is left: it needs the number of excluded symbols, not
-                            # which they are (a token model's order 0 holds its whole vocabulary).
-                            n_excluded += distinct
-                            continue
-                        if row >= 0:
-                            first = p_start + slots[row, 1]
-                            for j in range(first, first + slots[row, 2]):
-                                s = pairs[j] >> 32
-                                if excluded[s] != stamp:
-                                    excluded[s] = stamp
-                                    ex_list[n_excluded] = s
-                                    n_excluded += 1
-                        e = q_head[cid]
-                        while e >= 0:
-                            s = pair_sym[e]
-                            if excluded[s] != stamp:
-                                excluded[s] = stamp
-                                ex_list[n_excluded] = s
-                                n_excluded += 1
-                            e = q_next[e]
-                    if found < 0:
-                        product /= alphabet - n_excluded
-                    if product < 1e-250:
-                        mantissa, shift = math.frexp(product)
-                        product = mantissa
-                        exponent += shift
-                    # Learn the symbol in the contexts of the position: all (full updates), or
-                    # those the coder visited, where it was coded or escaped (update exclusion).
-                    for k in range(max(found, 0) if update_exclusion else 0, top + 1):
-                        cid = ctx_id[p, k]
-                        pid = pair_id[p, k]
-                        q_total[cid] += 1
-                        if q_count[pid] == 0:
-                            q_next[pid] = q_head[cid]
-                            q_head[cid] = pid
-                            if class_count[pid] == 0:
-                                q_new[cid] += 1
-                        q_count[pid] += 1
-                bits[q, c] = -(math.log2(product) + exponent)
+                    _look_up_top_down(query.shape[0], tail.shape[0], order, ctx_id, pair_id, ctx_key, size_of,
+                                      pair_ctx, pair_sym, slots, t_start, t_capacity, pairs, p_start, nested,
+                                      ends_tail, row_of, class_count, active, todo, n_ids_c)
+                bits[q, c], stamp = _code(query.shape[0], tail.shape[0], order, escape_d, update_exclusion, alphabet,
+                                          ctx_id, pair_id, pair_sym, slots, pairs, p_start, row_of, class_count,
+                                          q_total, q_new, q_head, q_count, q_next, excluded, ex_list, stamp,
+                                          n_ids_c)
                 for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
                     map_key[undo[j]] = -1
         block_first = block_last
