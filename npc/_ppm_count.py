@@ -212,7 +212,8 @@ def merge(slots, pairs, keys, syms, counts, contexts):
         if table[slot, 0] != 0:
             table[slot, 1] = first
             size = base_size[slot]
-            merged[first:first + size] = pairs[base_first[slot]:base_first[slot] + size]
+            for j in range(size):  # not a slice copy, whose shape check compiles string formatting
+                merged[first + j] = pairs[base_first[slot] + j]
             fill[slot] = first + size
             first += table[slot, 2]
     for i in range(keys.shape[0]):
