@@ -244,14 +244,14 @@ def _block_sizes(query_starts, first, last, order):
 
 @_part
 def _query_arrays(queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id, all_ctx_key,
-                  all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id):
+                  all_size_of, all_pair_ctx, all_pair_sym, all_by_size, all_map_key, all_map_id):
     """Query ``b`` of the block from ``block_first`` and its parts of the block's preparation arrays."""
     start = query_starts[block_first + b]
     end = query_starts[block_first + b + 1]
     rows = slice(start - query_starts[block_first], end - query_starts[block_first])
     ids, map_slots = slice(id_starts[b], id_starts[b + 1]), slice(map_starts[b], map_starts[b + 1])
     return (queries[start:end], all_ctx_id[rows], all_pair_id[rows], all_ctx_key[ids], all_size_of[ids],
-            all_pair_ctx[ids], all_pair_sym[ids], all_map_key[map_slots], all_map_id[map_slots])
+            all_pair_ctx[ids], all_pair_sym[ids], all_by_size[ids], all_map_key[map_slots], all_map_id[map_slots])
 
 
 @_part
@@ -259,7 +259,7 @@ def _prepare(query, order, prev, cur, map_key, map_id, ctx_key, size_of, pair_ct
              no_undo):
     """The strings of ``query`` (see ``_string_ids``), shared by the classes: fills the
     string arrays and each position's context and pair ids; returns the number of strings."""
-    ctx_key[0], pair_ctx[0] = SEED, -1  # the empty string: the order-0 context
+    ctx_key[0], size_of[0], pair_ctx[0] = SEED, 0, -1  # the empty string: the order-0 context
     n_shared = 1
     prev[0] = 0
     for p in range(query.shape[0]):
@@ -270,6 +270,38 @@ def _prepare(query, order, prev, cur, map_key, map_id, ctx_key, size_of, pair_ct
         for j in range(order + 2):
             prev[j] = cur[j]
     return n_shared
+
+
+@_part
+def _group_by_size(n_shared, order, size_of, by_size, size_first):
+    """The query's strings grouped by length (a counting sort) into ``by_size``: those of
+    ``k`` symbols are ``by_size[size_first[k]:size_first[k + 1]]``."""
+    for k in range(order + 3):
+        size_first[k] = 0
+    for i in range(n_shared):
+        size_first[size_of[i] + 1] += 1
+    for k in range(order + 2):
+        size_first[k + 1] += size_first[k]
+    for i in range(n_shared):
+        by_size[size_first[size_of[i]]] = i
+        size_first[size_of[i]] += 1
+    for k in range(order + 1, 0, -1):
+        size_first[k] = size_first[k - 1]
+    size_first[0] = 0
+
+
+@_part
+def _strings_of_size(size, n_shared, n_ids_c, size_of, by_size, size_first, todo):
+    """Every string of ``size`` symbols into ``todo``: the query's, then the class's; returns their number."""
+    n = 0
+    for j in range(size_first[size], size_first[size + 1]):
+        todo[n] = by_size[j]
+        n += 1
+    for i in range(n_shared, n_ids_c):
+        if size_of[i] == size:
+            todo[n] = i
+            n += 1
+    return n
 
 
 @_part
@@ -316,12 +348,15 @@ def _look_up_whole(n_ids_c, size_of, ctx_key, pair_ctx, pair_sym, slots, t_start
 
 @_part
 def _look_up_top_down(length, n_tail, order, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, slots, t_start,
-                      t_capacity, pairs, p_start, nested, ends_tail, row_of, class_count, active, todo, n_ids_c):
+                      t_capacity, pairs, p_start, nested, ends_tail, row_of, class_count, active, todo, n_ids_c,
+                      n_shared, by_size, size_first):
     """The class's rows and counts a coder needs, order by order from the top: a
     position whose symbol the class has seen at order k is coded at k or above, so its lower
     orders are not looked up. Its pairs there are known to be seen (class_count -1: seen,
     count not needed) as the class's symbol sets are nested (full updates, no pair left out
-    by the memory budget); update exclusion updates only the visited orders."""
+    by the memory budget); update exclusion updates only the visited orders. The top order
+    needs every string of ``order`` and ``order + 1`` symbols, taken from ``by_size``
+    without a pass over the positions."""
     row_of[:n_ids_c] = -2
     class_count[:n_ids_c] = -1
     n_active = length
@@ -330,7 +365,10 @@ def _look_up_top_down(length, n_tail, order, ctx_id, pair_id, ctx_key, size_of, 
     for k in range(order, -1, -1):
         n_todo = 0
         kept = 0
-        for i in range(n_active):
+        if k == order:
+            n_todo = _strings_of_size(order, n_shared, n_ids_c, size_of, by_size, size_first, todo)
+            kept = n_active
+        for i in range(n_active if k < order else 0):
             p = active[i]
             top = min(order, n_tail + p)
             if k < top and class_count[pair_id[p, k + 1]] > 0:
@@ -347,7 +385,9 @@ def _look_up_top_down(length, n_tail, order, ctx_id, pair_id, ctx_key, size_of, 
                 _prefetch_row(slots, t_start, t_capacity, ctx_key[todo[j + _PREFETCH_AHEAD]])
             row_of[todo[j]] = _find_row(slots, t_start, t_capacity, ctx_key[todo[j]])
         n_todo = 0
-        for i in range(n_active):
+        if k == order:
+            n_todo = _strings_of_size(order + 1, n_shared, n_ids_c, size_of, by_size, size_first, todo)
+        for i in range(n_active if k < order else 0):
             p = active[i]
             if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
                 class_count[pair_id[p, k]] = 0
@@ -521,6 +561,10 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     all_pair_ctx = np.zeros(ids_needed, dtype=np.int32)
     all_size_of = np.zeros(ids_needed, dtype=np.int32)
     all_ctx_key = np.zeros(ids_needed, dtype=np.uint64)
+    top_down = False
+    for c in range(n_classes):
+        top_down |= slot_starts[c + 1] - slot_starts[c] >= _PRUNE_SLOTS and (update_exclusion or frozen[c] == 0)
+    all_by_size = np.zeros(ids_needed if top_down else 0, dtype=np.int32)
     # Per class: its table slot of each query context, its count of each pair, and what
     # the query added (totals, new symbols, counts, and each context's list of pairs).
     row_of = np.zeros(most_ids, dtype=np.int64)
@@ -539,12 +583,15 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
         id_starts, map_starts = _block_sizes(query_starts, block_first, block_last, order)
         all_map_key[:map_starts[n_block]] = -1
         n_shared_of = np.zeros(n_block, dtype=np.int64)
+        size_first = np.zeros((n_block, order + 3), dtype=np.int64)
         for b in range(n_block):
-            query, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, map_key, map_id = _query_arrays(
+            query, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, by_size, map_key, map_id = _query_arrays(
                 queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id, all_ctx_key,
-                all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id)
+                all_size_of, all_pair_ctx, all_pair_sym, all_by_size, all_map_key, all_map_id)
             n_shared_of[b] = _prepare(query, order, prev, cur, map_key, map_id, ctx_key, size_of, pair_ctx, pair_sym,
                                       ctx_id, pair_id, no_undo)
+            if top_down:
+                _group_by_size(n_shared_of[b], order, size_of, by_size, size_first[b])
         for c in range(n_classes):
             t_start = slot_starts[c]
             t_capacity = slot_starts[c + 1] - t_start
@@ -553,9 +600,9 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
             nested = not update_exclusion and frozen[c] == 0
             for b in range(n_block):
                 q = block_first + b
-                query, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, map_key, map_id = _query_arrays(
+                query, ctx_id, pair_id, ctx_key, size_of, pair_ctx, pair_sym, by_size, map_key, map_id = _query_arrays(
                     queries, query_starts, block_first, b, id_starts, map_starts, all_ctx_id, all_pair_id,
-                    all_ctx_key, all_size_of, all_pair_ctx, all_pair_sym, all_map_key, all_map_id)
+                    all_ctx_key, all_size_of, all_pair_ctx, all_pair_sym, all_by_size, all_map_key, all_map_id)
                 n_ids_c, n_undo = _class_strings(query, tail, order, prev, cur, map_key, map_id, ctx_key, size_of,
                                                  pair_ctx, pair_sym, ctx_id, pair_id, n_shared_of[b], undo, ends_tail)
                 # The class answers the coder can need, looked up in independent passes (the
@@ -566,7 +613,8 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                 else:
                     _look_up_top_down(query.shape[0], tail.shape[0], order, ctx_id, pair_id, ctx_key, size_of,
                                       pair_ctx, pair_sym, slots, t_start, t_capacity, pairs, p_start, nested,
-                                      ends_tail, row_of, class_count, active, todo, n_ids_c)
+                                      ends_tail, row_of, class_count, active, todo, n_ids_c, n_shared_of[b], by_size,
+                                      size_first[b])
                 bits[q, c], stamp = _code(query.shape[0], tail.shape[0], order, escape_d, update_exclusion, alphabet,
                                           ctx_id, pair_id, pair_sym, slots, pairs, p_start, row_of, class_count,
                                           q_total, q_new, q_head, q_count, q_next, excluded, ex_list, stamp,
