@@ -30,7 +30,9 @@ before coding, in independent passes (the processor overlaps their cache misses,
 look-up prefetches the one ``_PREFETCH_AHEAD`` places on): in a small table (fewer than
 ``_PRUNE_SLOTS`` slots, in cache) every context, then every pair; in a large one order by
 order from the top, skipping the lower orders of the positions whose symbol the class has
-at a higher order (the coder stops there). Under full updates a pair of at most ``order``
+at a higher order (the coder stops there); the top order needs every string of ``order``
+and ``order + 1`` symbols, which come from the query's strings grouped by length (once
+per query) without a pass over its positions per class. Under full updates a pair of at most ``order``
 symbols is counted from its string's row as a context. The counts of excluded symbols in
 a context come from one walk of its symbols or a binary search each, whichever is
 shorter. Probabilities are multiplied, with one ``log2`` per query and class.
@@ -47,7 +49,10 @@ order 3), the walk 1.05-1.1x. Then, in one call over the 300 rows: prefetching 1
 on 20News (a probe's loop ends on the data, so the processor does not run ahead of it by
 itself), nothing on R52 (its 14 MB model is in the last-level cache); blocks of queries
 1.2x on R52 and 20News, 1.09x on Ohsumed, and 0.8x on R8 and IMDb (hence the class
-threshold); pair counts from context rows 1.03-1.04x. Left, per position and class: on
+threshold); pair counts from context rows 1.03-1.04x; the top order's strings grouped by
+length 1.06-1.1x on 20News, 1.05x on Ohsumed and IMDb, 1.03x on R52. Left, in one call:
+on 20News look-ups 55%, coding 23%, the query's own updates 18%, preparing 4%; on R52
+look-ups 37%, coding 40%, updates 22%. Per position and class: on
 R52 0.26 escapes, and for exclusions about 2.9 class symbols walked, 1.1 marked and 1.5
 query symbols checked (a third of the time); on 20News 0.08 escapes, but 27 symbols walked
 per exclusion; the query's own updates about a fifth. Tried and dropped: an index of all
@@ -57,7 +62,11 @@ large as the model; inlining the helpers, touching the slots to look up in a fir
 copying each context's class total and symbol count next to the query's, another walk
 threshold, a lower top-down threshold (all within 5% or slower); branch-free or
 scan-ended binary searches, skipping the contexts or pairs whose shorter suffix a small
-table lacks (none or slower). What it would take: the classes coded side by side,
+table lacks (none or slower); slots indexed by the top bits of the key and each query's
+strings looked up in key order, so that a table is read in one sweep (0.85-0.9x on
+20News); tables at load 1/4 or 3/4 instead of
+at most 1/2 (160, 80 or 50 MB of 20News table, all beyond the 32 MB last-level cache:
+the same time). What it would take: the classes coded side by side,
 position by position, with the query's own updates (the same for every class under full
 updates) done once; per-class state for every query string then outgrows the cache on
 R52 and 20News, so the gain is uncertain.
