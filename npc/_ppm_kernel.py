@@ -32,10 +32,10 @@ look-up prefetches the one ``_PREFETCH_AHEAD`` places on): in a small table (few
 order from the top, skipping the lower orders of the positions whose symbol the class has
 at a higher order (the coder stops there); the top order needs every string of ``order``
 and ``order + 1`` symbols, which come from the query's strings grouped by length (once
-per query) without a pass over its positions per class. Under full updates a pair of at most ``order``
-symbols is counted from its string's row as a context. The counts of excluded symbols in
-a context come from one walk of its symbols or a binary search each, whichever is
-shorter. Probabilities are multiplied, with one ``log2`` per query and class.
+per query) without a pass over its positions per class. Under full updates a pair of at
+most ``order`` symbols is counted from its string's row as a context. The counts of
+excluded symbols in a context come from one walk of its symbols or a binary search each,
+whichever is shorter. Probabilities are multiplied, with one ``log2`` per query and class.
 
 Where the time went (order 3, full updates, 300 test rows spread over each test split;
 busy machine, same process, timing variants of the kernel that skip a part). The
@@ -64,12 +64,11 @@ threshold, a lower top-down threshold (all within 5% or slower); branch-free or
 scan-ended binary searches, skipping the contexts or pairs whose shorter suffix a small
 table lacks (none or slower); slots indexed by the top bits of the key and each query's
 strings looked up in key order, so that a table is read in one sweep (0.85-0.9x on
-20News); tables at load 1/4 or 3/4 instead of
-at most 1/2 (160, 80 or 50 MB of 20News table, all beyond the 32 MB last-level cache:
-the same time). What it would take: the classes coded side by side,
-position by position, with the query's own updates (the same for every class under full
-updates) done once; per-class state for every query string then outgrows the cache on
-R52 and 20News, so the gain is uncertain.
+20News); tables at load 1/4 or 3/4 instead of at most 1/2 (160, 80 or 50 MB of 20News
+table, all beyond the 32 MB last-level cache: the same time). What it would take: the
+classes coded side by side, position by position, with the query's own updates (the same
+for every class under full updates) done once; per-class state for every query string
+then outgrows the cache on R52 and 20News, so the gain is uncertain.
 """
 
 from __future__ import annotations
@@ -372,36 +371,37 @@ def _look_up_top_down(length, n_tail, order, ctx_id, pair_id, ctx_key, size_of, 
     for p in range(length):
         active[p] = p
     for k in range(order, -1, -1):
-        n_todo = 0
-        kept = 0
-        if k == order:
+        if k == order:  # every position is looked up at the top: take its strings as they are
             n_todo = _strings_of_size(order, n_shared, n_ids_c, size_of, by_size, size_first, todo)
-            kept = n_active
-        for i in range(n_active if k < order else 0):
-            p = active[i]
-            top = min(order, n_tail + p)
-            if k < top and class_count[pair_id[p, k + 1]] > 0:
-                continue
-            active[kept] = p
-            kept += 1
-            if k <= top and row_of[ctx_id[p, k]] == -2:
-                row_of[ctx_id[p, k]] = -1
-                todo[n_todo] = ctx_id[p, k]
-                n_todo += 1
-        n_active = kept
+        else:
+            n_todo = 0
+            kept = 0
+            for i in range(n_active):
+                p = active[i]
+                top = min(order, n_tail + p)
+                if k < top and class_count[pair_id[p, k + 1]] > 0:
+                    continue
+                active[kept] = p
+                kept += 1
+                if k <= top and row_of[ctx_id[p, k]] == -2:
+                    row_of[ctx_id[p, k]] = -1
+                    todo[n_todo] = ctx_id[p, k]
+                    n_todo += 1
+            n_active = kept
         for j in range(n_todo):
             if j + _PREFETCH_AHEAD < n_todo:
                 _prefetch_row(slots, t_start, t_capacity, ctx_key[todo[j + _PREFETCH_AHEAD]])
             row_of[todo[j]] = _find_row(slots, t_start, t_capacity, ctx_key[todo[j]])
-        n_todo = 0
         if k == order:
             n_todo = _strings_of_size(order + 1, n_shared, n_ids_c, size_of, by_size, size_first, todo)
-        for i in range(n_active if k < order else 0):
-            p = active[i]
-            if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
-                class_count[pair_id[p, k]] = 0
-                todo[n_todo] = pair_id[p, k]
-                n_todo += 1
+        else:
+            n_todo = 0
+            for i in range(n_active):
+                p = active[i]
+                if k <= min(order, n_tail + p) and class_count[pair_id[p, k]] == -1:
+                    class_count[pair_id[p, k]] = 0
+                    todo[n_todo] = pair_id[p, k]
+                    n_todo += 1
         for j in range(n_todo):
             i = todo[j]
             if j + _PREFETCH_AHEAD < n_todo:
