@@ -1,14 +1,14 @@
-"""Same-process A/B timing of the PPM coding kernel: this checkout's against another commit's.
+"""A/B timing of PPMClassifier's coding: this checkout against another commit, interleaved.
 
-``python -m experiments.bench_ppm speed`` times whole runs, each in its own process, and on
-this shared VM absolute times drift by up to 2x between runs minutes apart: more than a
-kernel change of 5-10% moves them. Here both kernels (``npc/_ppm_kernel.py`` of this
-checkout and of ``--before``, loaded side by side) code the same test rows under the same
-fitted model (PPMClassifier defaults, through ``code_lengths``) in one process, in
-alternating order from repeat to repeat, and must give equal code lengths. Timed (this
-process's CPU time per row): all rows in one call, as ``predict`` codes them, and each row
-in its own call. The table gives the median over the repeats and the median of the
-repeats' before/after ratios (above 1: this checkout is faster).
+``python -m experiments.bench_ppm speed`` times whole runs, and on this shared VM absolute
+times drift by up to 2x between runs minutes apart: more than a kernel change of 5-10%
+moves them. Here two worker processes, one with this checkout's npc and one with
+``--before``'s (``npc/`` of that commit), fit the same model (PPMClassifier defaults) and
+code the same test rows with ``code_lengths``, taking turns (one works while the other
+waits, in alternating order from repeat to repeat), and must give equal code lengths.
+Timed (each worker's CPU time per row): all rows in one call, as ``predict`` codes them,
+and each row in its own call. The table gives the median over the repeats and the median
+of the repeats' before/after ratios (above 1: this checkout is faster).
 
 Usage::
 
@@ -18,84 +18,105 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from unittest import mock
 
-import numpy as np
-
+from experiments.bench_ppm_speed import export_npc
 from experiments.plan import ROOT
 from experiments.report import RESULTS_DIR, markdown_table, new_record, record_text, write_record
-from npc import _ppm_kernel, _ppm_model
-from npc.datasets import load_dataset
-from npc.ppm import PPMClassifier
 
 DATASETS = ("r8", "r52", "ohsumed", "20news", "imdb")
+MODES = ("one_call", "alone")
+
+_WORKER = """
+import hashlib, json, sys, time
+import numpy as np
+import npc
+from npc.datasets import load_dataset
+from npc.ppm import PPMClassifier
+name, n_rows = sys.argv[1], int(sys.argv[2])
+train, test = load_dataset(name, "train"), load_dataset(name, "test")
+rows = np.unique(np.linspace(0, len(test.texts) - 1, n_rows).round().astype(int))
+texts = [test.texts[i] for i in rows]
+model = PPMClassifier().fit(train.texts, train.labels)
+print(json.dumps({"npc": npc.__file__, "rows": len(texts), "classes": len(model.classes_)}), flush=True)
+for mode in sys.stdin:
+    started = time.process_time()
+    if mode.strip() == "one_call":
+        bits = model.code_lengths(texts)
+    else:
+        bits = np.vstack([model.code_lengths([text]) for text in texts])
+    ms = 1000 * (time.process_time() - started) / len(texts)
+    print(json.dumps({"ms": ms, "digest": hashlib.sha256(bits.tobytes()).hexdigest()}), flush=True)
+"""
 
 
-def kernel_at(commit: str, folder: str):
-    """``npc/_ppm_kernel.py`` of ``commit`` as a module of its own."""
-    source = subprocess.run(["git", "show", f"{commit}:npc/_ppm_kernel.py"], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout
-    path = Path(folder) / f"ppm_kernel_{commit}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+class Worker:
+    """A process that fits the model of ``name`` with the npc of ``folder`` and times requests."""
+
+    def __init__(self, name: str, n_rows: int, folder: Path):
+        environment = os.environ | {"PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)])}
+        # `python -c` puts its working directory first on sys.path: run in ``folder``.
+        self.process = subprocess.Popen([sys.executable, "-c", _WORKER, name, str(n_rows)], cwd=folder,
+                                        env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.header = json.loads(self.process.stdout.readline())
+        if not Path(self.header["npc"]).is_relative_to(folder):
+            raise SystemExit(f"the worker for {folder} imported {self.header['npc']}")
+
+    def time(self, mode: str) -> dict:
+        self.process.stdin.write(mode + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
 
 
-def time_dataset(name: str, before, n_rows: int, repeats: int) -> dict:
-    train, test = load_dataset(name, "train"), load_dataset(name, "test")
-    model = PPMClassifier().fit(train.texts, train.labels)
-    rows = np.unique(np.linspace(0, len(test.texts) - 1, n_rows).round().astype(int))
-    texts = [test.texts[i] for i in rows]
-    kernels = {"before": before, "after": _ppm_kernel}
-
-    def code(kernel, one_call: bool) -> tuple[float, np.ndarray]:
-        with mock.patch.object(_ppm_model, "_ppm_kernel", kernel):
-            started = time.process_time()
-            bits = model.code_lengths(texts) if one_call else np.vstack([model.code_lengths([t]) for t in texts])
-            return 1000 * (time.process_time() - started) / len(texts), bits
-
-    found = {"rows": len(texts), "classes": len(model.classes_)}
-    for mode, one_call in (("one_call", True), ("alone", False)):
-        results = {label: code(kernel, one_call)[1] for label, kernel in kernels.items()}  # warm-up, compiles
-        if not np.array_equal(results["before"], results["after"]):
-            raise SystemExit(f"{name}: the two kernels give different code lengths")
-        ms = {label: [] for label in kernels}
-        for repeat in range(repeats):
-            for label in (("before", "after") if repeat % 2 == 0 else ("after", "before")):
-                ms[label].append(code(kernels[label], one_call)[0])
-        found[mode] = {"before_ms": statistics.median(ms["before"]), "after_ms": statistics.median(ms["after"]),
-                       "ratio": statistics.median(b / a for b, a in zip(ms["before"], ms["after"]))}
-    return found
+def time_dataset(name: str, before: Path, n_rows: int, repeats: int) -> dict:
+    workers = {"before": Worker(name, n_rows, before), "after": Worker(name, n_rows, ROOT)}
+    try:
+        found = {"rows": workers["after"].header["rows"], "classes": workers["after"].header["classes"]}
+        for mode in MODES:
+            digests = {label: worker.time(mode)["digest"] for label, worker in workers.items()}  # warm-up
+            if digests["before"] != digests["after"]:
+                raise SystemExit(f"{name}: the two commits give different code lengths")
+            ms = {label: [] for label in workers}
+            for repeat in range(repeats):
+                for label in (("before", "after") if repeat % 2 == 0 else ("after", "before")):
+                    ms[label].append(workers[label].time(mode)["ms"])
+            found[mode] = {"before_ms": statistics.median(ms["before"]), "after_ms": statistics.median(ms["after"]),
+                           "ratio": statistics.median(b / a for b, a in zip(ms["before"], ms["after"]))}
+        return found
+    finally:
+        for worker in workers.values():
+            worker.close()
 
 
 def to_markdown(record: dict) -> str:
-    rows = [[name, r["rows"], r["classes"], *(f"{r[mode][key]:.3f}" if key != "ratio" else f"{r[mode][key]:.2f}"
-                                              for mode in ("one_call", "alone")
-                                              for key in ("before_ms", "after_ms", "ratio"))]
+    rows = [[name, r["rows"], r["classes"],
+             *(f"{r[mode][key]:.2f}" if key == "ratio" else f"{r[mode][key]:.3f}"
+               for mode in MODES for key in ("before_ms", "after_ms", "ratio"))]
             for name, r in record["datasets"].items()]
     header = ["data set", "rows", "classes", "one call: before ms", "after ms", "before / after",
               "alone: before ms", "after ms", "before / after"]
     return "\n".join([
-        "# PPM kernel A/B in one process", "",
-        (f"The coding kernel of this commit against that of {record['before']}, on the same model and rows in one "
-         f"process, alternating, {record['repeats']} repeats (CPU ms per row, medians; the ratio is the median of "
-         "the repeats' ratios). Code lengths equal on every row. One call: all rows in one `code_lengths`, as "
+        "# PPMClassifier coding, A/B interleaved", "",
+        (f"This commit's npc against {record['before']}'s, each in a worker process with the same model and rows, "
+         f"taking turns, {record['repeats']} repeats (CPU ms per row, medians; the ratio is the median of the "
+         "repeats' ratios). Code lengths equal on every row. One call: all rows in one `code_lengths`, as "
          "`predict`; alone: one call per row."), "",
         markdown_table(header, rows)])
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m experiments.ab_ppm_kernel", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", required=True, help="the commit whose kernel to time against (e.g. 6c84830)")
+    parser.add_argument("--before", required=True, help="the commit to time against (e.g. 6c84830)")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=7)
@@ -103,7 +124,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     record = new_record("experiments.ab_ppm_kernel", argv, before=args.before, repeats=args.repeats)
     with tempfile.TemporaryDirectory() as folder:
-        before = kernel_at(args.before, folder)
+        before = Path(export_npc(args.before, folder))
         record["datasets"] = {name: time_dataset(name, before, args.rows, args.repeats) for name in args.datasets}
     write_record(record, to_markdown(record), args.out)
     print(record_text(record, to_markdown(record)))

@@ -118,7 +118,7 @@ def _python(code: str, *args, env: dict | None = None, pythonpath: str | None = 
                           capture_output=True, text=True, check=True).stdout
 
 
-def _export(commit: str, folder: str) -> str:
+def export_npc(commit: str, folder: str) -> str:
     """``npc/`` of ``commit`` unpacked into ``folder``; the folder to put first on PYTHONPATH."""
     archive = subprocess.run(["git", "archive", commit, "npc"], cwd=ROOT, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
@@ -151,7 +151,7 @@ def predict_section(name: str, n: int, repeats: int, before: str | None) -> dict
               / (n_bytes / sum(ppmd))}
     if before:
         with tempfile.TemporaryDirectory() as folder:
-            old = json.loads(_python(_TIME_PREDICTIONS, name, n, repeats, pythonpath=_export(before, folder)))
+            old = json.loads(_python(_TIME_PREDICTIONS, name, n, repeats, pythonpath=export_npc(before, folder)))
             if not old["npc"].startswith(folder):
                 raise RuntimeError(f"the timing of {before} imported {old['npc']}, not that commit's npc")
         result["before_ms_median"] = 1000 * statistics.median(old["seconds"])
