@@ -50,7 +50,7 @@ on 20News (a probe's loop ends on the data, so the processor does not run ahead 
 itself), nothing on R52 (its 14 MB model is in the last-level cache); blocks of queries
 1.2x on R52 and 20News, 1.09x on Ohsumed, and 0.8x on R8 and IMDb (hence the class
 threshold); pair counts from context rows 1.03-1.04x; the top order's strings grouped by
-length 1.08x in one call on 20News, Ohsumed and IMDb, none on R52 (idle machine:
+length 1.04-1.1x in one call on 20News, Ohsumed, IMDb and R8, none on R52 (idle machine:
 ``python -m experiments.ab_ppm_kernel --before 6c84830``). Left, in one call:
 on 20News look-ups 55%, coding 23%, the query's own updates 18%, preparing 4%; on R52
 look-ups 37%, coding 40%, updates 22%. Per position and class: on
