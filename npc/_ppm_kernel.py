@@ -33,7 +33,8 @@ order from the top, skipping the lower orders of the positions whose symbol the 
 at a higher order (the coder stops there); the top order needs every string of ``order``
 and ``order + 1`` symbols, which come from the query's strings grouped by length (once
 per query) without a pass over its positions per class. Under full updates a pair of at
-most ``order`` symbols is counted from its string's row as a context. The counts of
+most ``order`` symbols is counted from its string's row as a context, and the query's own
+count of a context from its string's count as a pair (``_query_total``). The counts of
 excluded symbols in a context come from one walk of its symbols or a binary search each,
 whichever is shorter. Probabilities are multiplied, with one ``log2`` per query and class.
 
@@ -425,9 +426,25 @@ def _look_up_top_down(length, n_tail, order, ctx_id, pair_id, ctx_key, size_of, 
                 class_count[i] = _class_count(slots, pairs, p_start, row_of[pair_ctx[i]], pair_sym[i])
 
 
+@_helper
+def _query_total(p, k, cid, update_exclusion, q_total, q_count, ends_tail):
+    """How often the query so far has had context ``cid`` (of ``k`` symbols, at position
+    ``p``) and learned a symbol in it. Under full updates that is every time it was a
+    context, so no count of its own is kept: the empty context at every position before; a
+    longer one wherever it ended before ``p - 1``, the count of the same string as a pair
+    (learned at each position where it ends) but for the one ending at ``p - 1``, plus
+    once if it also ends the class text (the context of the query's first position)."""
+    if update_exclusion:
+        return q_total[cid]
+    if k == 0:
+        return p
+    return q_count[cid] - 1 + (1 if ends_tail[k] == cid else 0)
+
+
 @_part
 def _code(length, n_tail, order, escape_d, update_exclusion, alphabet, ctx_id, pair_id, pair_sym, slots, pairs,
-          p_start, row_of, class_count, q_total, q_new, q_head, q_count, q_next, excluded, ex_list, stamp, n_ids_c):
+          p_start, ends_tail, row_of, class_count, q_total, q_new, q_head, q_count, q_next, excluded, ex_list, stamp,
+          n_ids_c):
     """Code length in bits of the query under the class, learning it as it goes; returns
     it and the last exclusion stamp used."""
     q_total[:n_ids_c] = 0
@@ -449,7 +466,8 @@ def _code(length, n_tail, order, escape_d, update_exclusion, alphabet, ctx_id, p
         for k in range(top, -1, -1):
             cid = ctx_id[p, k]
             row = row_of[cid]
-            total = q_total[cid] + (slots[row, 3] if row >= 0 else 0)
+            total = _query_total(p, k, cid, update_exclusion, q_total, q_count, ends_tail)
+            total += slots[row, 3] if row >= 0 else 0
             if total == 0:
                 continue
             distinct = q_new[cid] + (slots[row, 2] if row >= 0 else 0)
@@ -519,10 +537,11 @@ def _code(length, n_tail, order, escape_d, update_exclusion, alphabet, ctx_id, p
         # Learn the symbol in the contexts of the position: all (full updates), or
         # those the coder visited, where it was coded or escaped (update exclusion).
         for k in range(max(found, 0) if update_exclusion else 0, top + 1):
-            cid = ctx_id[p, k]
             pid = pair_id[p, k]
-            q_total[cid] += 1
+            if update_exclusion:
+                q_total[ctx_id[p, k]] += 1
             if q_count[pid] == 0:
+                cid = ctx_id[p, k]
                 q_next[pid] = q_head[cid]
                 q_head[cid] = pid
                 if class_count[pid] == 0:
@@ -632,9 +651,9 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                                       ends_tail, row_of, class_count, active, todo, n_ids_c, n_shared_of[b], by_size,
                                       size_first[b])
                 bits[q, c], stamp = _code(query.shape[0], tail.shape[0], order, escape_d, update_exclusion, alphabet,
-                                          ctx_id, pair_id, pair_sym, slots, pairs, p_start, row_of, class_count,
-                                          q_total, q_new, q_head, q_count, q_next, excluded, ex_list, stamp,
-                                          n_ids_c)
+                                          ctx_id, pair_id, pair_sym, slots, pairs, p_start, ends_tail, row_of,
+                                          class_count, q_total, q_new, q_head, q_count, q_next, excluded, ex_list,
+                                          stamp, n_ids_c)
                 for j in range(n_undo - 1, -1, -1):  # newest first: linear probing is then exactly undone
                     map_key[undo[j]] = -1
         block_first = block_last
