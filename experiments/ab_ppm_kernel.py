@@ -5,10 +5,12 @@ times drift by up to 2x between runs minutes apart: more than a kernel change of
 moves them. Here two worker processes, one with this checkout's npc and one with
 ``--before``'s (``npc/`` of that commit), fit the same model (PPMClassifier defaults) and
 code the same test rows with ``code_lengths``, taking turns (one works while the other
-waits, in alternating order from repeat to repeat), and must give equal code lengths.
-Timed (each worker's CPU time per row): all rows in one call, as ``predict`` codes them,
-and each row in its own call. The table gives the median over the repeats and the median
-of the repeats' before/after ratios (above 1: this checkout is faster).
+waits, in alternating order from repeat to repeat), and must give equal code lengths. A
+process's memory layout alone moves its times by up to 10-20% on the smaller models, so
+``--pairs`` pairs of fresh workers each time the repeats. Timed (each worker's CPU time
+per row): all rows in one call, as ``predict`` codes them, and each row in its own call.
+The table gives the median over all repeats and the median of the repeats' before/after
+ratios (above 1: this checkout is faster).
 
 Usage::
 
@@ -78,24 +80,32 @@ class Worker:
         self.process.wait()
 
 
-def time_dataset(name: str, before: Path, n_rows: int, repeats: int) -> dict:
+def time_pair(name: str, before: Path, n_rows: int, repeats: int, ms: dict) -> dict:
+    """One pair of workers: their repeats appended to ``ms[mode][label]``; returns the header."""
     workers = {"before": Worker(name, n_rows, before), "after": Worker(name, n_rows, ROOT)}
     try:
-        found = {"rows": workers["after"].header["rows"], "classes": workers["after"].header["classes"]}
         for mode in MODES:
             digests = {label: worker.time(mode)["digest"] for label, worker in workers.items()}  # warm-up
             if digests["before"] != digests["after"]:
                 raise SystemExit(f"{name}: the two commits give different code lengths")
-            ms = {label: [] for label in workers}
             for repeat in range(repeats):
                 for label in (("before", "after") if repeat % 2 == 0 else ("after", "before")):
-                    ms[label].append(workers[label].time(mode)["ms"])
-            found[mode] = {"before_ms": statistics.median(ms["before"]), "after_ms": statistics.median(ms["after"]),
-                           "ratio": statistics.median(b / a for b, a in zip(ms["before"], ms["after"]))}
-        return found
+                    ms[mode][label].append(workers[label].time(mode)["ms"])
+        return workers["after"].header
     finally:
         for worker in workers.values():
             worker.close()
+
+
+def time_dataset(name: str, before: Path, n_rows: int, repeats: int, pairs: int) -> dict:
+    ms = {mode: {"before": [], "after": []} for mode in MODES}
+    for _ in range(pairs):
+        header = time_pair(name, before, n_rows, repeats, ms)
+    found = {"rows": header["rows"], "classes": header["classes"]}
+    for mode, times in ms.items():
+        found[mode] = {"before_ms": statistics.median(times["before"]), "after_ms": statistics.median(times["after"]),
+                       "ratio": statistics.median(b / a for b, a in zip(times["before"], times["after"]))}
+    return found
 
 
 def to_markdown(record: dict) -> str:
@@ -108,9 +118,9 @@ def to_markdown(record: dict) -> str:
     return "\n".join([
         "# PPMClassifier coding, A/B interleaved", "",
         (f"This commit's npc against {record['before']}'s, each in a worker process with the same model and rows, "
-         f"taking turns, {record['repeats']} repeats (CPU ms per row, medians; the ratio is the median of the "
-         "repeats' ratios). Code lengths equal on every row. One call: all rows in one `code_lengths`, as "
-         "`predict`; alone: one call per row."), "",
+         f"taking turns: {record['pairs']} pairs of workers, {record['repeats']} repeats each (CPU ms per row, "
+         "medians; the ratio is the median of the repeats' ratios). Code lengths equal on every row. One call: "
+         "all rows in one `code_lengths`, as `predict`; alone: one call per row."), "",
         markdown_table(header, rows)])
 
 
@@ -119,13 +129,16 @@ def main(argv=None) -> int:
     parser.add_argument("--before", required=True, help="the commit to time against (e.g. 6c84830)")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--rows", type=int, default=300)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--pairs", type=int, default=3, help="pairs of fresh worker processes")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "ab_ppm_kernel")
     args = parser.parse_args(argv)
-    record = new_record("experiments.ab_ppm_kernel", argv, before=args.before, repeats=args.repeats)
+    record = new_record("experiments.ab_ppm_kernel", argv, before=args.before, repeats=args.repeats,
+                        pairs=args.pairs)
     with tempfile.TemporaryDirectory() as folder:
         before = Path(export_npc(args.before, folder))
-        record["datasets"] = {name: time_dataset(name, before, args.rows, args.repeats) for name in args.datasets}
+        record["datasets"] = {name: time_dataset(name, before, args.rows, args.repeats, args.pairs)
+                              for name in args.datasets}
     write_record(record, to_markdown(record), args.out)
     print(record_text(record, to_markdown(record)))
     return 0
