@@ -51,10 +51,12 @@ on 20News (a probe's loop ends on the data, so the processor does not run ahead 
 itself), nothing on R52 (its 14 MB model is in the last-level cache); blocks of queries
 1.2x on R52 and 20News, 1.09x on Ohsumed, and 0.8x on R8 and IMDb (hence the class
 threshold); pair counts from context rows 1.03-1.04x; the top order's strings grouped by
-length 1.04-1.1x in one call on 20News, Ohsumed, IMDb and R8, none on R52 (idle machine:
-``python -m experiments.ab_ppm_kernel --before 6c84830``). Left, in one call:
-on 20News look-ups 55%, coding 23%, the query's own updates 18%, preparing 4%; on R52
-look-ups 37%, coding 40%, updates 22%. Per position and class: on
+length 1.04-1.1x in one call on 20News, Ohsumed, IMDb and R8, none on R52 (idle machine,
+one pair of workers: ``python -m experiments.ab_ppm_kernel --before 6c84830``); the
+query's context counts from its pair counts 1.04-1.08x in one call on all five (three
+pairs: ``--before 45a85cc``). Left before those two, in one call: on 20News look-ups 55%,
+coding 23%, the query's own updates 18%, preparing 4%; on R52 look-ups 37%, coding 40%,
+updates 22%. Per position and class: on
 R52 0.26 escapes, and for exclusions about 2.9 class symbols walked, 1.1 marked and 1.5
 query symbols checked (a third of the time); on 20News 0.08 escapes, but 27 symbols walked
 per exclusion; the query's own updates about a fifth. Tried and dropped: an index of all
