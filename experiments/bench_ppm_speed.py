@@ -8,12 +8,14 @@ Sections (PPMClassifier defaults: order 3, escape C, full updates):
   warm-up and its time is the median (this process's CPU time); the table gives the
   median and mean over queries, and the time per query of all of them in one call (as
   ``predict`` codes them: with many classes, in blocks, class by class), the median of
-  ``--repeats`` calls. Beside it, pyppmd (``pyppmd.compress(query,
-  max_order=3)``, one call per query, also the median of the repeats), and the ratio of
-  throughputs in query bytes x classes per second: PPMClassifier codes each query under
-  every class; pyppmd's throughput is the query bytes it compresses per second, as if it
-  coded the same bytes once per class. ``--before COMMIT`` times that commit's
-  PPMClassifier on the same rows too (``git archive`` of its ``npc/`` in a subprocess).
+  ``--repeats`` calls. Beside it, pyppmd (``pyppmd.compress(query, max_order=3)``, one
+  call per query), timed in the same process turn about with PPMClassifier (after each
+  repeat of a query alone, and after each call over all of them), so that the machine's
+  drift touches both alike; and the ratio of throughputs in query bytes x classes per
+  second: PPMClassifier codes each query under every class; pyppmd's throughput is the
+  query bytes it compresses per second, as if it coded the same bytes once per class.
+  ``--before COMMIT`` times that commit's PPMClassifier on the same rows too (``git
+  archive`` of its ``npc/`` in a subprocess).
 - ``workers``: wall seconds of one ``predict`` of ``--workers-rows`` R52 test texts with
   ``n_jobs=1`` and ``n_jobs=2`` (median of ``--repeats``, alternated), for PPMClassifier
   and CompressorClassifier.
@@ -53,32 +55,43 @@ ORDER = 3
 
 # Run in a subprocess (``python -c``) so that its npc may be another commit's; prints JSON.
 _TIME_PREDICTIONS = """
-import json, sys, time
+import json, statistics, sys, time
 import numpy as np
+import pyppmd
 from npc.datasets import load_dataset
 from npc.ppm import PPMClassifier
 import npc
-name, n, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+name, n, repeats, order = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 train, test = load_dataset(name, "train"), load_dataset(name, "test")
 rows = np.unique(np.linspace(0, len(test.texts) - 1, n).round().astype(int))
 queries = [test.texts[i] for i in rows]
+raw = [query.encode("utf-8", "surrogatepass") for query in queries]
 model = PPMClassifier().fit(train.texts, train.labels)
 model.code_lengths(queries[:2])
-seconds = []
-for query in queries:
-    runs = []
-    for _ in range(repeats):
-        started = time.process_time()
-        model.code_lengths([query])
-        runs.append(time.process_time() - started)
-    seconds.append(sorted(runs)[len(runs) // 2])
-batch = []
-for _ in range(repeats):
+
+def cpu_seconds(call, *args):
     started = time.process_time()
-    model.code_lengths(queries)
-    batch.append(time.process_time() - started)
-print(json.dumps({"rows": rows.tolist(), "seconds": seconds, "batch_seconds": sorted(batch)[len(batch) // 2],
-                  "classes": len(model.classes_), "npc": npc.__file__}))
+    call(*args)
+    return time.process_time() - started
+
+def pyppmd_one(query_bytes):
+    pyppmd.compress(query_bytes, max_order=order)
+
+def pyppmd_all():
+    for query_bytes in raw:
+        pyppmd_one(query_bytes)
+
+seconds, pyppmd_seconds = [], []
+for query, query_bytes in zip(queries, raw):
+    runs = [(cpu_seconds(model.code_lengths, [query]), cpu_seconds(pyppmd_one, query_bytes))
+            for _ in range(repeats)]
+    seconds.append(statistics.median(ours for ours, _ in runs))
+    pyppmd_seconds.append(statistics.median(theirs for _, theirs in runs))
+batch = [(cpu_seconds(model.code_lengths, queries), cpu_seconds(pyppmd_all)) for _ in range(repeats)]
+print(json.dumps({"rows": rows.tolist(), "seconds": seconds, "pyppmd_seconds": pyppmd_seconds,
+                  "batch_seconds": statistics.median(ours for ours, _ in batch),
+                  "pyppmd_batch_seconds": statistics.median(theirs for _, theirs in batch),
+                  "query_bytes": sum(map(len, raw)), "classes": len(model.classes_), "npc": npc.__file__}))
 """
 
 _FIT = """
@@ -127,36 +140,26 @@ def export_npc(commit: str, folder: str) -> str:
 
 def predict_section(name: str, n: int, repeats: int, before: str | None) -> dict:
     """ms per prediction of this commit (and ``before``) and pyppmd's on the same rows."""
-    ours = json.loads(_python(_TIME_PREDICTIONS, name, n, repeats))
-    from npc.datasets import load_dataset
-
-    test = load_dataset(name, "test")
-    queries = [test.texts[i].encode("utf-8", "surrogatepass") for i in ours["rows"]]
-    ppmd = []
-    for query in queries:
-        runs = []
-        for _ in range(repeats):
-            started = time.process_time()
-            pyppmd.compress(query, max_order=ORDER)
-            runs.append(time.process_time() - started)
-        ppmd.append(statistics.median(runs))
-    n_bytes = sum(map(len, queries))
-    result = {"rows": len(queries), "classes": ours["classes"], "query_bytes": n_bytes,
+    ours = json.loads(_python(_TIME_PREDICTIONS, name, n, repeats, ORDER))
+    n_rows, classes = len(ours["rows"]), ours["classes"]
+    # Throughput in query bytes x classes per second against pyppmd's query bytes per
+    # second: the ratio of pyppmd's time, times the classes, to ours on the same queries.
+    result = {"rows": n_rows, "classes": classes, "query_bytes": ours["query_bytes"],
               "ms_median": 1000 * statistics.median(ours["seconds"]),
               "ms_mean": 1000 * statistics.fmean(ours["seconds"]),
-              "pyppmd_ms_median_per_class": 1000 * statistics.median(ppmd),
-              "ms_batch": 1000 * ours["batch_seconds"] / len(queries),
-              "throughput_ratio_to_pyppmd": (n_bytes * ours["classes"] / sum(ours["seconds"])) / (n_bytes / sum(ppmd)),
-              "batch_throughput_ratio_to_pyppmd": (n_bytes * ours["classes"] / ours["batch_seconds"])
-              / (n_bytes / sum(ppmd))}
+              "pyppmd_ms_median_per_class": 1000 * statistics.median(ours["pyppmd_seconds"]),
+              "ms_batch": 1000 * ours["batch_seconds"] / n_rows,
+              "throughput_ratio_to_pyppmd": classes * sum(ours["pyppmd_seconds"]) / sum(ours["seconds"]),
+              "batch_throughput_ratio_to_pyppmd": classes * ours["pyppmd_batch_seconds"] / ours["batch_seconds"]}
     if before:
         with tempfile.TemporaryDirectory() as folder:
-            old = json.loads(_python(_TIME_PREDICTIONS, name, n, repeats, pythonpath=export_npc(before, folder)))
+            old = json.loads(_python(_TIME_PREDICTIONS, name, n, repeats, ORDER,
+                                     pythonpath=export_npc(before, folder)))
             if not old["npc"].startswith(folder):
                 raise RuntimeError(f"the timing of {before} imported {old['npc']}, not that commit's npc")
         result["before_ms_median"] = 1000 * statistics.median(old["seconds"])
         result["before_ms_mean"] = 1000 * statistics.fmean(old["seconds"])
-        result["before_ms_batch"] = 1000 * old["batch_seconds"] / len(queries)
+        result["before_ms_batch"] = 1000 * old["batch_seconds"] / n_rows
     return result
 
 
