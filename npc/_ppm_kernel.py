@@ -449,7 +449,8 @@ def _code(length, n_tail, order, escape_d, update_exclusion, alphabet, ctx_id, p
           n_ids_c):
     """Code length in bits of the query under the class, learning it as it goes; returns
     it and the last exclusion stamp used."""
-    q_total[:n_ids_c] = 0
+    if update_exclusion:  # full updates keep no context counts (``_query_total``)
+        q_total[:n_ids_c] = 0
     q_new[:n_ids_c] = 0
     q_head[:n_ids_c] = -1
     q_count[:n_ids_c] = 0
