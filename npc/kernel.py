@@ -170,8 +170,9 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
     client = None if n_jobs == 1 else _cluster.active_client()  # n_jobs=1 stays in-process, as in joblib
     cluster = None if client is None else _cluster.describe(client)
     with _progress(n_pairs, n_pairs - pending_pairs, verbose) as bar:
+        chunks = _computed(pending, chunk_args, shared, n_jobs, client)
         try:
-            for index, arrays in _computed(pending, chunk_args, shared, n_jobs, client):
+            for index, arrays in chunks:
                 cache.save(index, arrays)
                 results[index] = arrays
                 bar.update((bounds[index][1] - bounds[index][0]) * len(references))
@@ -184,6 +185,8 @@ def _run(queries, references, *, compressor, level, sep, n_neighbors, n_jobs, ca
             raise WorkerDiedError(_describe_unfinished(
                 f"On the Dask cluster at {cluster['scheduler']}, {error.reason}", unfinished, bounds, cache.path)
             ) from error
+        finally:
+            _stop(chunks)
     stats = KernelStats(
         n_pairs=n_pairs,
         n_pairs_computed=pending_pairs,
@@ -265,6 +268,17 @@ def _computed(pending: list[int], chunk_args, shared: tuple, n_jobs, client):
     # joblib's own wait for workers (parallel_config(backend="dask", wait_for_workers_timeout=...)) bounds ours.
     return _cluster.compute_chunks(client, _compute_chunk, {i: chunk_args(i) for i in pending}, shared,
                                    wait_for_workers=get_active_backend()[0].wait_for_workers_timeout)
+
+
+def _stop(chunks) -> None:
+    """Stop a stream of chunks left early (interrupted, or a chunk failed) without joblib's
+    warning that the chunks in flight were cancelled: the message that stopped the run
+    already says which chunks are kept."""
+    if hasattr(chunks, "close"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*You could benefit from adjusting the input task iterator",
+                                    category=UserWarning)
+            chunks.close()
 
 
 def _parallel(n_jobs) -> Parallel:

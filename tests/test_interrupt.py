@@ -7,10 +7,13 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
+from joblib import Parallel, delayed
 
+from npc import kernel
 from npc._interrupt import interrupted_message
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find processes")
@@ -201,3 +204,14 @@ def test_child_processes_never_see_ctrl_c_and_a_second_one_stops_at_once(no_psut
     while _group_processes(process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _group_processes(process.pid)
+
+
+def test_a_stream_of_chunks_stopped_early_ends_without_joblibs_warning():
+    # Ctrl-C or a failed chunk leaves joblib's stream of chunks early; closing it, joblib
+    # warns that the chunks in flight were cancelled, a line the stop message already covers.
+    stream = Parallel(n_jobs=2, return_as="generator_unordered")(delayed(time.sleep)(0.2) for _ in range(6))
+    next(stream)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kernel._stop(stream)
+    assert [str(warning.message) for warning in caught] == []
