@@ -51,7 +51,8 @@ on 20News (a probe's loop ends on the data, so the processor does not run ahead 
 itself), nothing on R52 (its 14 MB model is in the last-level cache); blocks of queries
 1.2x on R52 and 20News, 1.09x on Ohsumed, and 0.8x on R8 and IMDb (hence the class
 threshold); pair counts from context rows 1.03-1.04x; the top order's strings grouped by
-length 1.04-1.1x in one call on 20News, Ohsumed, IMDb and R8, none on R52 (idle machine,
+length 1.04-1.1x in one call on 20News, Ohsumed, IMDb and R8, none on R52 (a scan of the
+strings' lengths per class instead: 0.94-0.95x on 20News and Ohsumed) (idle machine,
 one pair of workers: ``python -m experiments.ab_ppm_kernel --before 6c84830``); the
 query's context counts from its pair counts 1.04-1.08x in one call on all five (three
 pairs: ``--before 45a85cc``). Left before those two, in one call: on 20News look-ups 55%,
@@ -345,6 +346,13 @@ def _class_strings(query, tail, order, prev, cur, map_key, map_id, ctx_key, size
 
 
 @_part
+def _is_top_down(capacity, update_exclusion, frozen):
+    """Whether a class table is looked up order by order from the top (``_look_up_top_down``):
+    a large one whose symbol sets are nested or that learns by update exclusion."""
+    return capacity >= _PRUNE_SLOTS and (update_exclusion or frozen == 0)
+
+
+@_part
 def _look_up_whole(n_ids_c, size_of, ctx_key, pair_ctx, pair_sym, slots, t_start, t_capacity, pairs, p_start, nested,
                    order, ends_tail, row_of, class_count):
     """The class's row of every query context, then its count of every pair."""
@@ -601,7 +609,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
     all_ctx_key = np.zeros(ids_needed, dtype=np.uint64)
     top_down = False
     for c in range(n_classes):
-        top_down |= slot_starts[c + 1] - slot_starts[c] >= _PRUNE_SLOTS and (update_exclusion or frozen[c] == 0)
+        top_down |= _is_top_down(slot_starts[c + 1] - slot_starts[c], update_exclusion, frozen[c])
     all_by_size = np.zeros(ids_needed if top_down else 0, dtype=np.int32)
     # Per class: its table slot of each query context, its count of each pair, and what
     # the query added (totals, new symbols, counts, and each context's list of pairs).
@@ -645,7 +653,7 @@ def code_lengths(queries, query_starts, q_first, q_last, tails, tail_starts, slo
                                                  pair_ctx, pair_sym, ctx_id, pair_id, n_shared_of[b], undo, ends_tail)
                 # The class answers the coder can need, looked up in independent passes (the
                 # processor overlaps their cache misses): contexts, then pairs.
-                if t_capacity < _PRUNE_SLOTS or not (update_exclusion or frozen[c] == 0):
+                if not _is_top_down(t_capacity, update_exclusion, frozen[c]):
                     _look_up_whole(n_ids_c, size_of, ctx_key, pair_ctx, pair_sym, slots, t_start, t_capacity, pairs,
                                    p_start, nested, order, ends_tail, row_of, class_count)
                 else:
