@@ -74,12 +74,18 @@ table, all beyond the 32 MB last-level cache: the same time); exclusion sums kep
 model (each context's symbols' counts in its suffix, with suffix links: under full updates
 the excluded symbols are those of the last context visited, so their class counts are one
 number) in place of the walks: 0.93-0.97x on R52 and 20News (the query's own excluded
-symbols then need a binary search each). Memory is not what is left: with every query
+symbols then need a binary search each); small tables looked up by scanning the class's
+contexts against a map of the query's (0.97-1.0x on R52, 0.75x for every small table);
+each probability's numerator and denominator multiplied apart, with no division per symbol
+(0.98-1.02x). Memory is not what is left: with every query
 coded 16 times in a row, so that its look-ups hit the cache, 100 20News rows took 2.15
 ms per query against 3.16. What it would take: the classes coded side by side, position
 by position, with the query's own updates (the same for every class under full updates)
 done once; per-class state for every query string then outgrows the cache on R52 and
-20News, so the gain is uncertain.
+20News, so the gain is uncertain. Its bound: skipping the query's own updates altogether
+(wrong code lengths) was 1.20x on R52 and 1.14x on 20News, where look-ups alone are 38% and
+52% of the time (9 interleaved repeats, idle machine); 47 of R52's 52 classes have small
+tables, and they take most of its time.
 """
 
 from __future__ import annotations
